@@ -1,0 +1,93 @@
+//! `kubectl-mig`: a kubectl plugin to plan, install, see and test NVIDIA MIG on Kubernetes.
+
+mod aks;
+mod catalog;
+mod cli;
+mod cluster;
+mod commands;
+mod duration;
+mod error;
+mod nvsmi;
+mod output;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use error::{Error, Result};
+use std::io::Write;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = err.print();
+            std::process::exit(err.exit_code());
+        }
+    };
+    init_logging(cli.global.verbosity);
+    let code = match run(cli) {
+        Ok(()) => 0,
+        Err(err) => {
+            let message = err.to_string();
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match &cli.command {
+        Command::Profiles(args) => commands::profiles::run(args, &mut out),
+        Command::Plan(args) => commands::plan::run(args, &mut out),
+        Command::Completion(args) => commands::completion::run(args, &mut out),
+        _ => runtime()?.block_on(run_async(&cli, &mut out)),
+    };
+    let flushed = out.flush();
+    result?;
+    flushed.map_err(output::io_error)
+}
+
+async fn run_async(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Describe(args) => commands::describe::run(global, args, out).await,
+        Command::Run(args) => commands::run::run(global, args, out).await,
+        Command::Install(args) => commands::install::install(global, args, out).await,
+        Command::Uninstall(args) => commands::install::uninstall(global, args, out).await,
+        Command::Status(args) => commands::status::run(global, args, out).await,
+        Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::failed(format!("cannot start the async runtime: {e}")))
+}
+
+/// Logs go to stderr; `-v` picks the level the way kubectl's klog levels read.
+fn init_logging(verbosity: u8) {
+    use tracing::level_filters::LevelFilter;
+    let level = match verbosity {
+        0 => LevelFilter::OFF,
+        1 => LevelFilter::WARN,
+        2 | 3 => LevelFilter::INFO,
+        4 | 5 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    };
+    if level == LevelFilter::OFF {
+        return;
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(verbosity >= 6)
+        .with_ansi(false)
+        .try_init();
+}
