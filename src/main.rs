@@ -1,14 +1,23 @@
 //! `kubectl-mig`: a kubectl plugin to plan, install, see and test NVIDIA MIG on Kubernetes.
 
 mod aks;
+mod capacity;
+mod capture;
 mod catalog;
 mod cli;
 mod cluster;
+mod collect;
 mod commands;
 mod duration;
 mod error;
+mod model;
 mod nvsmi;
 mod output;
+mod problems;
+mod quantity;
+mod render;
+mod selector;
+mod strategy;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -1,8 +1,13 @@
 //! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
 
+use crate::capacity::{self, Usage};
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
-use crate::output::Format;
+use crate::model::NodeInfo;
+use crate::output::{self, Format};
+use crate::render::{self, style::Style};
+use crate::selector::Selector;
+use crate::{capture, cluster, collect};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,8 +48,82 @@ pub struct DescribeArgs {
 }
 
 /// Runs `kubectl mig describe`.
-pub async fn run(_global: &GlobalArgs, _args: &DescribeArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::failed(
-        "kubectl mig describe is not available in this build yet",
-    ))
+pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) -> Result<()> {
+    if !args.nodes.is_empty() && args.selector.is_some() {
+        return Err(Error::usage(
+            "node names cannot be given together with a selector (-l); use one or the other",
+        ));
+    }
+    let snapshot = if args.files.is_empty() {
+        let cluster = cluster::connect(global).await?;
+        collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
+    } else {
+        from_files(args)?
+    };
+    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    match args.output {
+        Format::Table | Format::Wide => {
+            if report.nodes.is_empty() && snapshot.missing.is_empty() {
+                eprintln!("No nodes with NVIDIA GPUs found (use --all to list every node).");
+            } else if !report.nodes.is_empty() {
+                let text =
+                    render::describe::render(&report, args.output == Format::Wide, Style::detect());
+                out.write_all(text.as_bytes()).map_err(output::io_error)?;
+            }
+        }
+        format => output::write_data(out, format, &report)?,
+    }
+    match snapshot.missing.as_slice() {
+        [] => Ok(()),
+        missing => Err(Error::failed(format!(
+            "{} not found; check the name{} with kubectl get nodes",
+            missing
+                .iter()
+                .map(|n| format!("node {n:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if missing.len() > 1 { "s" } else { "" }
+        ))),
+    }
+}
+
+fn from_files(args: &DescribeArgs) -> Result<collect::Snapshot> {
+    let capture = capture::read_files(&args.files)?;
+    if capture.nodes.is_empty() {
+        return Err(Error::failed(format!(
+            "{} holds no Node objects; capture them with kubectl get nodes,pods -A -o yaml > cluster.yaml",
+            args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let selector = match &args.selector {
+        Some(s) => Some(Selector::parse(s).map_err(Error::usage)?),
+        None => None,
+    };
+    let mut missing: Vec<String> = args
+        .nodes
+        .iter()
+        .filter(|name| !capture.nodes.iter().any(|n| &&n.name == name))
+        .cloned()
+        .collect();
+    missing.dedup();
+    let nodes: Vec<NodeInfo> = capture
+        .nodes
+        .into_iter()
+        .filter(|n| {
+            if !args.nodes.is_empty() {
+                return args.nodes.contains(&n.name);
+            }
+            selector.as_ref().is_none_or(|s| s.matches(&n.labels))
+                && (args.all || collect::is_gpu_node(n))
+        })
+        .collect();
+    let mut usage = Usage::for_nodes(nodes.iter().map(|n| n.name.as_str()));
+    for pod in capture.pods {
+        usage.add(pod);
+    }
+    Ok(collect::Snapshot {
+        nodes,
+        usage,
+        missing,
+    })
 }

@@ -1,0 +1,196 @@
+//! API failures in user words, at the edge: what was being done, what the server said, and what
+//! to do next.
+
+use super::kubeconfig::one_line;
+use super::Cluster;
+use crate::error::Error;
+
+/// What a request was doing, for messages: `list pods in all namespaces`.
+#[derive(Clone, Copy, Debug)]
+pub struct Op<'a> {
+    /// The verb as RBAC names it: get, list, watch, create, patch, delete.
+    pub verb: &'a str,
+    /// The resource as RBAC names it, e.g. `pods`, `daemonsets.apps`, `pods/log`.
+    pub resource: &'a str,
+    /// The namespace, or `None` for cluster-scoped / all-namespaces requests.
+    pub namespace: Option<&'a str>,
+}
+
+impl<'a> Op<'a> {
+    /// A request on a cluster-wide scope.
+    pub fn new(verb: &'a str, resource: &'a str) -> Self {
+        Op {
+            verb,
+            resource,
+            namespace: None,
+        }
+    }
+
+    /// The same request in one namespace.
+    pub fn in_ns(self, namespace: &'a str) -> Self {
+        Op {
+            namespace: Some(namespace),
+            ..self
+        }
+    }
+
+    fn scope(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("in namespace {ns:?}"),
+            None => "across the cluster".into(),
+        }
+    }
+
+    fn can_i(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("kubectl auth can-i {} {} -n {ns}", self.verb, self.resource),
+            None => format!(
+                "kubectl auth can-i {} {} --all-namespaces",
+                self.verb, self.resource
+            ),
+        }
+    }
+}
+
+/// Maps a kube error from `op` to a user error.
+pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
+    let status = match err {
+        kube::Error::Api(status) => status,
+        other => return connect_error(other, &cluster.server, &cluster.context),
+    };
+    let server_says = one_line(&status.message);
+    let code = status.code;
+    Error::failed(match code {
+        401 => format!(
+            "the API server rejected your credentials for context {:?} (401 Unauthorized): they are missing or expired; refresh them (on AKS: az aks get-credentials --resource-group <rg> --name <cluster> --overwrite-existing, then kubelogin convert-kubeconfig -l azurecli) and try again",
+            cluster.context
+        ),
+        403 => format!(
+            "you are not allowed to {} {} {} (403 Forbidden: {server_says}); check with \"{}\" and ask a cluster admin for that permission",
+            op.verb,
+            op.resource,
+            op.scope(),
+            op.can_i()
+        ),
+        404 => format!(
+            "cannot {} {} {}: {server_says}; check the name and namespace",
+            op.verb,
+            op.resource,
+            op.scope()
+        ),
+        409 => format!(
+            "cannot {} {} {} (409 Conflict: {server_says}); look at the existing object and try again",
+            op.verb,
+            op.resource,
+            op.scope()
+        ),
+        410 => format!(
+            "the list of {} changed too much while it was being read (410 Expired); run the command again",
+            op.resource
+        ),
+        400 | 422 => format!(
+            "the API server refused to {} {} ({code} {}: {server_says}); this is a bug in kubectl mig if you did not write the object, please report it",
+            op.verb,
+            op.resource,
+            status.reason
+        ),
+        429 => format!(
+            "the API server kept throttling requests to {} {} (429 Too Many Requests) after several retries; wait a minute and try again",
+            op.verb,
+            op.resource
+        ),
+        500..=599 => format!(
+            "the API server failed to {} {} after several retries ({code} {}: {server_says}); try again later, or check the control plane's health with kubectl get --raw /readyz",
+            op.verb,
+            op.resource,
+            status.reason
+        ),
+        _ => format!(
+            "cannot {} {} {} ({code} {}: {server_says})",
+            op.verb,
+            op.resource,
+            op.scope(),
+            status.reason
+        ),
+    })
+}
+
+/// Maps a transport failure (connection, TLS, timeout, credentials plugin) to a user error.
+pub fn connect_error(err: kube::Error, server: &str, context: &str) -> Error {
+    let chain = error_chain(&err);
+    let lower = chain.to_ascii_lowercase();
+    let has_io = |kind: std::io::ErrorKind| io_kind_in_chain(&err, kind);
+    let message = if matches!(err, kube::Error::Auth(_)) {
+        format!(
+            "getting credentials for context {context:?} failed ({chain}); check that its exec plugin (e.g. kubelogin) is installed and logged in (az login), then try again"
+        )
+    } else if has_io(std::io::ErrorKind::ConnectionRefused) || lower.contains("connection refused")
+    {
+        format!(
+            "cannot connect to the Kubernetes API server at {server} (connection refused); check that the cluster is running and that context {context:?} points at it (kubectl config view --minify)"
+        )
+    } else if has_io(std::io::ErrorKind::TimedOut)
+        || lower.contains("timed out")
+        || lower.contains("deadline has elapsed")
+    {
+        format!(
+            "the Kubernetes API server at {server} did not answer in time; check your network or VPN, or raise --request-timeout"
+        )
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        format!(
+            "cannot resolve the API server's host name in {server}; check your network or VPN and the server URL of context {context:?}"
+        )
+    } else if is_tls(&lower) {
+        format!(
+            "the TLS connection to {server} failed ({chain}); check the certificate-authority-data of context {context:?} in your kubeconfig and that the server speaks HTTPS"
+        )
+    } else {
+        format!(
+            "cannot talk to the Kubernetes API server at {server} ({chain}); check your network and kubeconfig (kubectl config view --minify), then try again"
+        )
+    };
+    Error::failed(message)
+}
+
+fn is_tls(lower: &str) -> bool {
+    [
+        "tls",
+        "certificate",
+        "handshake",
+        "invalidcontenttype",
+        "corrupt message",
+        "peer misbehaved",
+        "received fatal alert",
+        "invalid peer certificate",
+    ]
+    .iter()
+    .any(|needle| lower.contains(needle))
+}
+
+fn io_kind_in_chain(err: &(dyn std::error::Error + 'static), kind: std::io::ErrorKind) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<std::io::Error>().map(|io| io.kind()) == Some(kind) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The innermost useful causes, joined: `client error (Connect): tcp connect error: ...`.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = err.source();
+    while let Some(e) = current {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    if parts.is_empty() {
+        parts.push(one_line(&err.to_string()));
+    }
+    parts.join(": ")
+}

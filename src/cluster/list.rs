@@ -1,0 +1,76 @@
+//! Paged listing that folds each page as it arrives, so memory does not grow with the number of
+//! objects, and that restarts the list when the server expires its continue token (410).
+
+use super::{Cluster, Op};
+use crate::error::Result;
+use kube::api::ListParams;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// How many times an expired list is started over before giving up.
+const MAX_RESTARTS: u32 = 3;
+
+/// One page of a list response; items decode only into the fields `T` names.
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(default)]
+    metadata: PageMeta,
+    #[serde(default = "Vec::new")]
+    items: Vec<T>,
+}
+
+#[derive(Default, Deserialize)]
+struct PageMeta {
+    #[serde(default, rename = "continue")]
+    continue_token: Option<String>,
+}
+
+/// Lists `path` (e.g. `/api/v1/pods`) page by page, folding every item into an accumulator made
+/// by `init`. When a continue token expires, the accumulator is made anew and the list restarts.
+pub async fn fold_list<T, A>(
+    cluster: &Cluster,
+    path: &str,
+    params: &ListParams,
+    op: Op<'_>,
+    mut init: impl FnMut() -> A,
+    mut fold: impl FnMut(&mut A, T),
+) -> Result<A>
+where
+    T: DeserializeOwned,
+{
+    let mut restarts = 0;
+    'restart: loop {
+        let mut acc = init();
+        let mut params = params.clone();
+        params.continue_token = None;
+        loop {
+            let request = kube::core::Request::new(path).list(&params).map_err(|e| {
+                crate::error::Error::failed(format!("cannot build the list request: {e}"))
+            })?;
+            let page: Page<T> = match cluster.client.request(request).await {
+                Ok(page) => page,
+                Err(kube::Error::Api(status))
+                    if status.code == 410
+                        && params.continue_token.is_some()
+                        && restarts < MAX_RESTARTS =>
+                {
+                    restarts += 1;
+                    tracing::info!(
+                        path,
+                        restarts,
+                        "continue token expired; restarting the list"
+                    );
+                    continue 'restart;
+                }
+                Err(err) => return Err(cluster.error(err, op)),
+            };
+            for item in page.items {
+                fold(&mut acc, item);
+            }
+            match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+                Some(token) => params.continue_token = Some(token),
+                None => return Ok(acc),
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Reading what describe and run need from the cluster: the GPU nodes in one paged list, then
+//! only the pods that can hold their devices, folded page by page into per-node usage.
+
+use crate::capacity::Usage;
+use crate::cluster::{fold_list, Cluster, Op};
+use crate::error::Result;
+use crate::model::{NodeInfo, PodUsage, RawNode, RawPod, NVIDIA_PREFIX};
+use futures::{StreamExt, TryStreamExt};
+use kube::api::ListParams;
+
+/// Page size for lists, as kubectl uses.
+const PAGE: u32 = 500;
+/// Per-node pod lists running at once.
+const CONCURRENCY: usize = 8;
+/// Below one GPU node in this many, asking per node beats listing every pod.
+const PER_NODE_RATIO: usize = 10;
+/// Pods that can hold devices: the scheduler ignores terminated ones.
+const LIVE_PODS: &str = "status.phase!=Succeeded,status.phase!=Failed";
+
+/// The nodes of interest and what their pods hold.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Selected nodes (GPU nodes unless `all` or named).
+    pub nodes: Vec<NodeInfo>,
+    /// Requests of live pods bound to them.
+    pub usage: Usage,
+    /// Named nodes that do not exist.
+    pub missing: Vec<String>,
+}
+
+/// Whether a node has NVIDIA GPU resources or GFD labels.
+pub fn is_gpu_node(node: &NodeInfo) -> bool {
+    node.capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .any(|k| crate::strategy::is_gpu_resource(k))
+        || node.labels.keys().any(|k| {
+            k.starts_with(NVIDIA_PREFIX)
+                && (k.starts_with("nvidia.com/gpu.") || k.starts_with("nvidia.com/mig"))
+        })
+}
+
+/// Reads the nodes (named ones, or all matching `selector`) and the usage of their devices.
+pub async fn snapshot(
+    cluster: &Cluster,
+    names: &[String],
+    selector: Option<&str>,
+    all: bool,
+) -> Result<Snapshot> {
+    let (nodes, missing, listed) = if names.is_empty() {
+        let (nodes, total) = list_nodes(cluster, selector, all).await?;
+        (nodes, Vec::new(), total)
+    } else {
+        let (nodes, missing) = get_nodes(cluster, names).await?;
+        (nodes, missing, usize::MAX)
+    };
+    let usage = usage(cluster, &nodes, listed).await?;
+    Ok(Snapshot {
+        nodes,
+        usage,
+        missing,
+    })
+}
+
+async fn list_nodes(
+    cluster: &Cluster,
+    selector: Option<&str>,
+    all: bool,
+) -> Result<(Vec<NodeInfo>, usize)> {
+    let mut params = ListParams::default().limit(PAGE);
+    if let Some(s) = selector {
+        params = params.labels(s);
+    }
+    fold_list::<RawNode, _>(
+        cluster,
+        "/api/v1/nodes",
+        &params,
+        Op::new("list", "nodes"),
+        || (Vec::new(), 0usize),
+        |(nodes, total), raw| {
+            *total += 1;
+            let node = NodeInfo::from(raw);
+            if all || is_gpu_node(&node) {
+                nodes.push(node);
+            }
+        },
+    )
+    .await
+}
+
+async fn get_nodes(cluster: &Cluster, names: &[String]) -> Result<(Vec<NodeInfo>, Vec<String>)> {
+    let results: Vec<(String, Option<NodeInfo>)> = futures::stream::iter(names.iter().cloned())
+        .map(|name| async move {
+            let request = kube::core::Request::new("/api/v1/nodes")
+                .get(&name, &Default::default())
+                .map_err(|e| crate::error::Error::failed(format!("cannot build a request: {e}")))?;
+            match cluster.client.request::<RawNode>(request).await {
+                Ok(raw) => Ok((name, Some(NodeInfo::from(raw)))),
+                Err(kube::Error::Api(s)) if s.code == 404 => Ok((name, None)),
+                Err(err) => Err(cluster.error(err, Op::new("get", "nodes"))),
+            }
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut nodes = Vec::new();
+    let mut missing = Vec::new();
+    for (name, node) in results {
+        match node {
+            Some(n) => nodes.push(n),
+            None => missing.push(name),
+        }
+    }
+    Ok((nodes, missing))
+}
+
+/// Folds the requests of live pods on `nodes`: per node when they are few among many
+/// (`listed` nodes in all), else one paged list of every live pod.
+pub async fn usage(cluster: &Cluster, nodes: &[NodeInfo], listed: usize) -> Result<Usage> {
+    let names = || nodes.iter().map(|n| n.name.as_str());
+    let mut usage = Usage::for_nodes(names());
+    if nodes.is_empty() {
+        return Ok(usage);
+    }
+    let op = Op::new("list", "pods");
+    if nodes.len().saturating_mul(PER_NODE_RATIO) < listed {
+        let per_node: Vec<Vec<PodUsage>> = futures::stream::iter(names())
+            .map(|node| {
+                let params = ListParams::default()
+                    .limit(PAGE)
+                    .fields(&format!("spec.nodeName={node},{LIVE_PODS}"));
+                async move {
+                    fold_list::<RawPod, _>(
+                        cluster,
+                        "/api/v1/pods",
+                        &params,
+                        op,
+                        Vec::new,
+                        |acc, raw| {
+                            let pod = PodUsage::from(raw);
+                            if !pod.requests.is_empty() {
+                                acc.push(pod);
+                            }
+                        },
+                    )
+                    .await
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        for pod in per_node.into_iter().flatten() {
+            usage.add(pod);
+        }
+        return Ok(usage);
+    }
+    let params = ListParams::default().limit(PAGE).fields(LIVE_PODS);
+    fold_list::<RawPod, _>(
+        cluster,
+        "/api/v1/pods",
+        &params,
+        op,
+        || Usage::for_nodes(names()),
+        |usage, raw| usage.add(PodUsage::from(raw)),
+    )
+    .await
+}

@@ -1,0 +1,5 @@
+//! Printers: kubectl-like tables for people, fed by the same data as the JSON/YAML output.
+
+pub mod describe;
+pub mod style;
+pub mod table;
