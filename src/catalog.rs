@@ -1,1 +1,825 @@
-//! (filled by the profiles/plan work)
+//! The MIG GPU instance profile catalog: every MIG-capable GPU model kubectl-mig knows, as data.
+//!
+//! Sources, named in each entry:
+//! - "NVIDIA MIG User Guide, Supported MIG Profiles": profile names, fractions of SMs and memory,
+//!   media engines, copy engines and instance counts per GPU (A30, A100, H100 80GB / 94GB / 96GB,
+//!   H200 141GB, B200 180GB).
+//! - `nvidia-smi mig -lgip` / `-lgipp` captures (profile IDs, memory GiB, SM and engine counts,
+//!   placements): the project's own H100 80GB HBM3 and H200 captures in shared/fixtures, and public
+//!   captures quoted where used. Memory GiB is what nvidia-smi prints; it moves by ±0.25 GiB between
+//!   driver branches (A100 40GB 7g.40gb reads 39.25, 39.38 or 39.50), so treat it as approximate.
+//! - NVIDIA GPU Operator `default-mig-parted-config` (`all-1g.5gb`, `all-balanced`, ...): which
+//!   product families share a profile set.
+
+/// Copy, decoder, encoder, JPEG and optical-flow engines of one GPU instance, as `-lgip` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engines {
+    /// Copy engines (CE).
+    pub copy: u32,
+    /// Video decoders (DEC / NVDEC).
+    pub decoders: u32,
+    /// Video encoders (ENC); `None` where NVIDIA publishes no number.
+    pub encoders: Option<u32>,
+    /// JPEG decoders (NVJPG).
+    pub jpeg: u32,
+    /// Optical flow accelerators (OFA).
+    pub ofa: u32,
+}
+
+/// One GPU instance profile of one GPU model (a row of `nvidia-smi mig -lgip`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// The profile name without the `MIG ` prefix, e.g. `1g.5gb` or `1g.10gb+me`.
+    pub name: &'static str,
+    /// The GPU instance profile ID (`nvidia-smi mig -cgi <ID>`); `None` where unpublished.
+    pub id: Option<u32>,
+    /// Compute slices (the `<n>g` of the name), out of [`Gpu::compute_slices`].
+    pub compute_slices: u32,
+    /// Memory slices, out of [`Gpu::memory_slices`]; also the placement size `-lgipp` prints.
+    pub memory_slices: u32,
+    /// Memory in GiB as nvidia-smi reports it; `None` where no capture was available.
+    pub memory_gib: Option<f64>,
+    /// Streaming multiprocessors; `None` where no capture was available.
+    pub multiprocessors: Option<u32>,
+    /// How many instances of this profile alone fit on one GPU.
+    pub max_instances: u32,
+    /// Valid start slots (`-lgipp`'s `{0,2,4}` part); `None` where unpublished.
+    pub placements: Option<&'static [u32]>,
+    /// Engine counts.
+    pub engines: Engines,
+}
+
+impl Profile {
+    /// True for `+me` profiles, which take the GPU's only media-extension slot.
+    pub fn media_extensions(&self) -> bool {
+        self.name.ends_with("+me")
+    }
+}
+
+/// A MIG-capable GPU model and its profiles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gpu {
+    /// Short model key for `--gpu` and output, e.g. `A100-40GB`.
+    pub model: &'static str,
+    /// Human name, e.g. `NVIDIA A100 40GB (SXM4, PCIe)`.
+    pub name: &'static str,
+    /// `nvidia.com/gpu.product` values (NVML names, spaces as `-`) without the `NVIDIA-` prefix.
+    pub products: &'static [&'static str],
+    /// Other names accepted by `--gpu`.
+    pub aliases: &'static [&'static str],
+    /// Compute slices of the whole GPU (7, or 4 on A30).
+    pub compute_slices: u32,
+    /// Memory slices of the whole GPU (8, or 4 on A30).
+    pub memory_slices: u32,
+    /// Where the numbers come from.
+    pub sources: &'static str,
+    /// Profiles in `nvidia-smi mig -lgip` order (smallest first).
+    pub profiles: &'static [Profile],
+}
+
+impl Gpu {
+    /// The profile with this name (`1g.5gb`, with or without a `MIG ` prefix), if the GPU has it.
+    pub fn profile(&self, name: &str) -> Option<&'static Profile> {
+        let name = name.trim();
+        let name = name.strip_prefix("MIG ").unwrap_or(name);
+        self.profiles
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A parsed profile name such as `1g.5gb+me`; orders smallest first (slices, memory, `+me` last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProfileName {
+    /// Compute slices (`1` in `1g.5gb`).
+    pub slices: u32,
+    /// Nominal memory in GB (`5` in `1g.5gb`).
+    pub memory_gb: u32,
+    /// True for the `+me` (media extensions) variant.
+    pub media_extensions: bool,
+}
+
+/// Parses a MIG profile name (`1g.5gb`, `1g.5gb+me`, `MIG 7g.80gb`); `None` if it is not one.
+///
+/// Compute-instance names (`1c.3g.40gb`) and the RTX PRO `+gfx`/`-me` variants are not profiles
+/// kubectl-mig plans for, so they give `None`.
+pub fn parse_profile_name(name: &str) -> Option<ProfileName> {
+    let name = name.trim();
+    let name = name.strip_prefix("MIG ").unwrap_or(name);
+    let (base, media_extensions) = match name.strip_suffix("+me") {
+        Some(base) => (base, true),
+        None => (name, false),
+    };
+    let (slices, memory) = base.split_once("g.")?;
+    let memory = memory.strip_suffix("gb")?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(slices) || !digits(memory) {
+        return None;
+    }
+    let slices: u32 = slices.parse().ok()?;
+    if !(1..=8).contains(&slices) {
+        return None;
+    }
+    Some(ProfileName {
+        slices,
+        memory_gb: memory.parse().ok()?,
+        media_extensions,
+    })
+}
+
+/// Every GPU model in the catalog, oldest first.
+pub fn gpus() -> &'static [Gpu] {
+    GPUS
+}
+
+/// The catalog GPU for a `--gpu` value: a model key, an alias or a product label, any case.
+pub fn find_gpu(model: &str) -> Option<&'static Gpu> {
+    let wanted = model.trim();
+    GPUS.iter()
+        .find(|g| {
+            g.model.eq_ignore_ascii_case(wanted)
+                || g.aliases.iter().any(|a| a.eq_ignore_ascii_case(wanted))
+        })
+        .or_else(|| gpu_for_product(wanted))
+}
+
+/// Maps an `nvidia.com/gpu.product` label value (or an NVML name like `NVIDIA H100 80GB HBM3`) to
+/// its catalog GPU.
+///
+/// Accepts the `NVIDIA-` prefix or not (older drivers omit it), the single-strategy form
+/// `<model>-MIG-<profile>` (e.g. `NVIDIA-A100-SXM4-40GB-MIG-1g.5gb`) and GFD's `-SHARED` suffix.
+pub fn gpu_for_product(label: &str) -> Option<&'static Gpu> {
+    let mut product = label.trim().replace(' ', "-");
+    if let Some(at) = find_ignore_case(&product, "-MIG-") {
+        product.truncate(at);
+    }
+    if product.len() > 7 && product[product.len() - 7..].eq_ignore_ascii_case("-SHARED") {
+        product.truncate(product.len() - 7);
+    }
+    let product = match product.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("NVIDIA-") => &product[7..],
+        _ => &product[..],
+    };
+    GPUS.iter()
+        .find(|g| g.products.iter().any(|p| p.eq_ignore_ascii_case(product)))
+}
+
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .to_ascii_uppercase()
+        .find(&needle.to_ascii_uppercase())
+}
+
+const fn engines(copy: u32, decoders: u32, encoders: u32, jpeg: u32, ofa: u32) -> Engines {
+    Engines {
+        copy,
+        decoders,
+        encoders: Some(encoders),
+        jpeg,
+        ofa,
+    }
+}
+
+/// A fully captured profile row: name, ID, compute/memory slices, GiB, SMs, max, starts, engines.
+#[allow(clippy::too_many_arguments)]
+const fn row(
+    name: &'static str,
+    id: u32,
+    compute_slices: u32,
+    memory_slices: u32,
+    memory_gib: f64,
+    multiprocessors: u32,
+    max_instances: u32,
+    placements: &'static [u32],
+    engines: Engines,
+) -> Profile {
+    Profile {
+        name,
+        id: Some(id),
+        compute_slices,
+        memory_slices,
+        memory_gib: Some(memory_gib),
+        multiprocessors: Some(multiprocessors),
+        max_instances,
+        placements: Some(placements),
+        engines,
+    }
+}
+
+// Start slots shared by every 7-slice GPU in the captures (A100, H100, H200): nvidia-smi mig -lgipp.
+const P1: &[u32] = &[0, 1, 2, 3, 4, 5, 6];
+const P1_WIDE: &[u32] = &[0, 2, 4, 6];
+const P2: &[u32] = &[0, 2, 4];
+const P3: &[u32] = &[0, 4];
+const P_ALL: &[u32] = &[0];
+
+/// The seven Hopper profiles share IDs, SM and engine counts and placements across H100 SXM5 80GB,
+/// H100 NVL, GH200 and H200 captures; only the memory (and so the names) differ.
+const fn hopper(names: [&'static str; 7], gib: [f64; 4], sms: [u32; 7]) -> [Profile; 7] {
+    [
+        row(
+            names[0],
+            19,
+            1,
+            1,
+            gib[0],
+            sms[0],
+            7,
+            P1,
+            engines(1, 1, 0, 1, 0),
+        ),
+        row(
+            names[1],
+            20,
+            1,
+            1,
+            gib[0],
+            sms[1],
+            1,
+            P1,
+            engines(1, 1, 0, 1, 1),
+        ),
+        row(
+            names[2],
+            15,
+            1,
+            2,
+            gib[1],
+            sms[2],
+            4,
+            P1_WIDE,
+            engines(1, 1, 0, 1, 0),
+        ),
+        row(
+            names[3],
+            14,
+            2,
+            2,
+            gib[1],
+            sms[3],
+            3,
+            P2,
+            engines(2, 2, 0, 2, 0),
+        ),
+        row(
+            names[4],
+            9,
+            3,
+            4,
+            gib[2],
+            sms[4],
+            2,
+            P3,
+            engines(3, 3, 0, 3, 0),
+        ),
+        row(
+            names[5],
+            5,
+            4,
+            4,
+            gib[2],
+            sms[5],
+            1,
+            P_ALL,
+            engines(4, 4, 0, 4, 0),
+        ),
+        row(
+            names[6],
+            0,
+            7,
+            8,
+            gib[3],
+            sms[6],
+            1,
+            P_ALL,
+            engines(8, 7, 0, 7, 1),
+        ),
+    ]
+}
+
+const HOPPER_SXM_SMS: [u32; 7] = [16, 16, 26, 32, 60, 64, 132];
+
+// A100 40GB: `-lgip` from a public A100-PCIE-40GB capture, identical to the A100-SXM4-40GB example
+// in the NVIDIA MIG User Guide ("List GPU Instance Profiles"); `-lgipp` from the same guide.
+const A100_40GB: &[Profile] = &[
+    row("1g.5gb", 19, 1, 1, 4.75, 14, 7, P1, engines(1, 0, 0, 0, 0)),
+    row(
+        "1g.5gb+me",
+        20,
+        1,
+        1,
+        4.75,
+        14,
+        1,
+        P1,
+        engines(1, 1, 0, 1, 1),
+    ),
+    row(
+        "1g.10gb",
+        15,
+        1,
+        2,
+        9.75,
+        14,
+        4,
+        P1_WIDE,
+        engines(1, 1, 0, 0, 0),
+    ),
+    row("2g.10gb", 14, 2, 2, 9.75, 28, 3, P2, engines(2, 1, 0, 0, 0)),
+    row("3g.20gb", 9, 3, 4, 19.62, 42, 2, P3, engines(3, 2, 0, 0, 0)),
+    row(
+        "4g.20gb",
+        5,
+        4,
+        4,
+        19.62,
+        56,
+        1,
+        P_ALL,
+        engines(4, 2, 0, 0, 0),
+    ),
+    row(
+        "7g.40gb",
+        0,
+        7,
+        8,
+        39.50,
+        98,
+        1,
+        P_ALL,
+        engines(7, 5, 0, 1, 1),
+    ),
+];
+
+// A100 80GB: a public A100-SXM4-80GB `-lgip` capture (R470-era driver). 1g.20gb (ID 15, R525+) was
+// not in it: its SM/engine counts follow the guide ("1 NVDEC /0 JPEG /0 OFA", like 1g.10gb on
+// A100 40GB) and its memory equals 2g.20gb's, as 1g.<2 slices> always does in the captures.
+const A100_80GB: &[Profile] = &[
+    row("1g.10gb", 19, 1, 1, 9.50, 14, 7, P1, engines(1, 0, 0, 0, 0)),
+    row(
+        "1g.10gb+me",
+        20,
+        1,
+        1,
+        9.50,
+        14,
+        1,
+        P1,
+        engines(1, 1, 0, 1, 1),
+    ),
+    row(
+        "1g.20gb",
+        15,
+        1,
+        2,
+        19.50,
+        14,
+        4,
+        P1_WIDE,
+        engines(1, 1, 0, 0, 0),
+    ),
+    row(
+        "2g.20gb",
+        14,
+        2,
+        2,
+        19.50,
+        28,
+        3,
+        P2,
+        engines(2, 1, 0, 0, 0),
+    ),
+    row("3g.40gb", 9, 3, 4, 39.50, 42, 2, P3, engines(3, 2, 0, 0, 0)),
+    row(
+        "4g.40gb",
+        5,
+        4,
+        4,
+        39.50,
+        56,
+        1,
+        P_ALL,
+        engines(4, 2, 0, 0, 0),
+    ),
+    row(
+        "7g.80gb",
+        0,
+        7,
+        8,
+        79.25,
+        98,
+        1,
+        P_ALL,
+        engines(7, 5, 0, 1, 1),
+    ),
+];
+
+// A30: a public `-lgip`/`-lgipp` capture (driver 535.183.01). It shows 1 decoder on 1g.6gb where
+// the guide's table says 0; the hardware's own number is kept.
+const A30: &[Profile] = &[
+    row(
+        "1g.6gb",
+        14,
+        1,
+        1,
+        5.81,
+        14,
+        4,
+        &[0, 1, 2, 3],
+        engines(1, 1, 0, 0, 0),
+    ),
+    row(
+        "1g.6gb+me",
+        21,
+        1,
+        1,
+        5.81,
+        14,
+        1,
+        &[0, 1, 2, 3],
+        engines(1, 1, 0, 1, 1),
+    ),
+    row(
+        "2g.12gb",
+        5,
+        2,
+        2,
+        11.69,
+        28,
+        2,
+        &[0, 2],
+        engines(2, 2, 0, 0, 0),
+    ),
+    row(
+        "2g.12gb+me",
+        6,
+        2,
+        2,
+        11.69,
+        28,
+        1,
+        &[0, 2],
+        engines(2, 2, 0, 1, 1),
+    ),
+    row(
+        "4g.24gb",
+        0,
+        4,
+        4,
+        23.44,
+        56,
+        1,
+        P_ALL,
+        engines(4, 4, 0, 1, 1),
+    ),
+];
+
+// H100 SXM5 80GB: shared/fixtures/nvidia-smi/h100-80gb-hbm3.lgip.txt and .lgipp.txt (driver 580).
+const H100_80GB: &[Profile] = &hopper(
+    [
+        "1g.10gb",
+        "1g.10gb+me",
+        "1g.20gb",
+        "2g.20gb",
+        "3g.40gb",
+        "4g.40gb",
+        "7g.80gb",
+    ],
+    [9.75, 19.62, 39.50, 79.25],
+    HOPPER_SXM_SMS,
+);
+
+// H100 PCIe 80GB: a public `-lgip` capture of an "NVIDIA H100 PCIe" (driver 570.169); 114 SMs in
+// all. Its `-lgipp` was not captured; the placements are the Hopper ones of every other capture.
+const H100_PCIE: &[Profile] = &hopper(
+    [
+        "1g.10gb",
+        "1g.10gb+me",
+        "1g.20gb",
+        "2g.20gb",
+        "3g.40gb",
+        "4g.40gb",
+        "7g.80gb",
+    ],
+    [9.75, 19.62, 39.50, 79.25],
+    [14, 14, 14, 30, 46, 62, 114],
+);
+
+// H100 NVL 94GB: a public `-lgip`/`-lgipp` capture on Azure Standard_NC40ads_H100_v5 (driver 560).
+const H100_NVL: &[Profile] = &hopper(
+    [
+        "1g.12gb",
+        "1g.12gb+me",
+        "1g.24gb",
+        "2g.24gb",
+        "3g.47gb",
+        "4g.47gb",
+        "7g.94gb",
+    ],
+    [10.75, 21.62, 46.38, 93.12],
+    HOPPER_SXM_SMS,
+);
+
+// H100 96GB on GH200: a public `-lgip` capture from a Grace Hopper system; placements as above.
+const GH200: &[Profile] = &hopper(
+    [
+        "1g.12gb",
+        "1g.12gb+me",
+        "1g.24gb",
+        "2g.24gb",
+        "3g.48gb",
+        "4g.48gb",
+        "7g.96gb",
+    ],
+    [11.00, 23.00, 46.50, 93.00],
+    HOPPER_SXM_SMS,
+);
+
+// H200 141GB: shared/fixtures/nvidia-smi/h200-141gb.lgip.txt and .lgipp.txt (driver 580).
+const H200: &[Profile] = &hopper(
+    [
+        "1g.18gb",
+        "1g.18gb+me",
+        "1g.35gb",
+        "2g.35gb",
+        "3g.71gb",
+        "4g.71gb",
+        "7g.141gb",
+    ],
+    [16.00, 32.50, 69.75, 140.00],
+    HOPPER_SXM_SMS,
+);
+
+/// A B200 row from the guide's table alone: no capture, so no ID, GiB, SMs, placements or NVENC.
+const fn blackwell(
+    name: &'static str,
+    compute_slices: u32,
+    memory_slices: u32,
+    max_instances: u32,
+    copy: u32,
+    ofa: u32,
+) -> Profile {
+    Profile {
+        name,
+        id: None,
+        compute_slices,
+        memory_slices,
+        memory_gib: None,
+        multiprocessors: None,
+        max_instances,
+        placements: None,
+        engines: Engines {
+            copy,
+            decoders: 1,
+            encoders: None,
+            jpeg: 1,
+            ofa,
+        },
+    }
+}
+
+// B200 180GB: NVIDIA MIG User Guide, "B200 MIG Profiles" (1 NVDEC and 1 JPEG per profile there).
+const B200: &[Profile] = &[
+    blackwell("1g.23gb", 1, 1, 7, 2, 0),
+    blackwell("1g.23gb+me", 1, 1, 1, 2, 1),
+    blackwell("1g.45gb", 1, 2, 4, 2, 0),
+    blackwell("2g.45gb", 2, 2, 3, 3, 0),
+    blackwell("3g.90gb", 3, 4, 2, 6, 0),
+    blackwell("4g.90gb", 4, 4, 1, 8, 0),
+    blackwell("7g.180gb", 7, 8, 1, 16, 1),
+];
+
+const GUIDE: &str = "NVIDIA MIG User Guide (Supported MIG Profiles)";
+
+static GPUS: &[Gpu] = &[
+    Gpu {
+        model: "A100-40GB",
+        name: "NVIDIA A100 40GB (SXM4, PCIe)",
+        products: &["A100-SXM4-40GB", "A100-PCIE-40GB"],
+        aliases: &["A100", "A100-SXM4-40GB", "A100-PCIE-40GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip of an A100-PCIE-40GB",
+        profiles: A100_40GB,
+    },
+    Gpu {
+        model: "A100-80GB",
+        name: "NVIDIA A100 80GB (SXM4, PCIe)",
+        products: &["A100-SXM4-80GB", "A100-80GB-PCIe"],
+        aliases: &["A100-SXM4-80GB", "A100-80GB-PCIE"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip of an A100-SXM4-80GB",
+        profiles: A100_80GB,
+    },
+    Gpu {
+        model: "A30",
+        name: "NVIDIA A30 24GB",
+        products: &["A30"],
+        aliases: &["A30-24GB"],
+        compute_slices: 4,
+        memory_slices: 4,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip/-lgipp of an A30",
+        profiles: A30,
+    },
+    Gpu {
+        model: "H100-80GB",
+        name: "NVIDIA H100 80GB HBM3 (SXM5)",
+        products: &["H100-80GB-HBM3", "H100-SXM5-80GB"],
+        aliases: &["H100", "H100-SXM", "H100-SXM5-80GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; shared/fixtures/nvidia-smi/h100-80gb-hbm3.*",
+        profiles: H100_80GB,
+    },
+    Gpu {
+        model: "H100-PCIE",
+        name: "NVIDIA H100 PCIe 80GB",
+        products: &["H100-PCIe"],
+        aliases: &["H100-PCIE-80GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip of an H100 PCIe",
+        profiles: H100_PCIE,
+    },
+    Gpu {
+        model: "H100-NVL",
+        name: "NVIDIA H100 NVL 94GB",
+        products: &["H100-NVL"],
+        aliases: &["H100-94GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip/-lgipp of an H100 NVL on Azure",
+        profiles: H100_NVL,
+    },
+    Gpu {
+        model: "GH200",
+        name: "NVIDIA GH200 (H100 96GB)",
+        products: &["GH200-480GB", "H100-96GB"],
+        aliases: &["H100-96GB", "GH200-96GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; nvidia-smi mig -lgip of a GH200",
+        profiles: GH200,
+    },
+    Gpu {
+        model: "H200",
+        name: "NVIDIA H200 141GB",
+        // The GPU Operator's all-balanced config gives H200 and H200 NVL the same profile set.
+        products: &["H200", "H200-NVL"],
+        aliases: &["H200-141GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: "NVIDIA MIG User Guide; shared/fixtures/nvidia-smi/h200-141gb.*",
+        profiles: H200,
+    },
+    Gpu {
+        model: "B200",
+        name: "NVIDIA B200 180GB",
+        products: &["B200"],
+        aliases: &["B200-180GB"],
+        compute_slices: 7,
+        memory_slices: 8,
+        sources: GUIDE,
+        profiles: B200,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_profile_names() {
+        let p = |s| parse_profile_name(s);
+        let name = |slices, memory_gb, media_extensions| {
+            Some(ProfileName {
+                slices,
+                memory_gb,
+                media_extensions,
+            })
+        };
+        assert_eq!(p("1g.5gb"), name(1, 5, false));
+        assert_eq!(p("1g.5gb+me"), name(1, 5, true));
+        assert_eq!(p("MIG 7g.141gb"), name(7, 141, false));
+        assert_eq!(p(" 3g.47gb "), name(3, 47, false));
+        for bad in [
+            "",
+            "1g",
+            "1g.5",
+            "g.5gb",
+            "1g.gb",
+            "1c.3g.40gb",
+            "1g.24gb+gfx",
+            "9g.5gb",
+            "x",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn profile_names_order_smallest_first() {
+        let mut names: Vec<_> = ["7g.40gb", "1g.10gb", "1g.5gb+me", "2g.10gb", "1g.5gb"]
+            .iter()
+            .map(|n| parse_profile_name(n).unwrap())
+            .collect();
+        names.sort();
+        let order: Vec<_> = names.iter().map(|n| (n.slices, n.memory_gb)).collect();
+        assert_eq!(order, [(1, 5), (1, 5), (1, 10), (2, 10), (7, 40)]);
+        assert!(!names[0].media_extensions && names[1].media_extensions);
+    }
+
+    #[test]
+    fn maps_product_labels_to_gpus() {
+        let model = |label: &str| gpu_for_product(label).map(|g| g.model);
+        assert_eq!(model("NVIDIA-A100-SXM4-40GB"), Some("A100-40GB"));
+        assert_eq!(model("A100-SXM4-40GB"), Some("A100-40GB"));
+        assert_eq!(model("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"), Some("A100-40GB"));
+        assert_eq!(model("NVIDIA-A100-PCIE-40GB"), Some("A100-40GB"));
+        assert_eq!(model("NVIDIA-A100-80GB-PCIe"), Some("A100-80GB"));
+        assert_eq!(
+            model("NVIDIA-A100-SXM4-80GB-MIG-INVALID"),
+            Some("A100-80GB")
+        );
+        assert_eq!(model("NVIDIA-H100-80GB-HBM3"), Some("H100-80GB"));
+        assert_eq!(model("NVIDIA H100 80GB HBM3"), Some("H100-80GB"));
+        assert_eq!(model("NVIDIA-H100-NVL"), Some("H100-NVL"));
+        assert_eq!(
+            model("NVIDIA-H100-NVL-MIG-1g.12gb-SHARED"),
+            Some("H100-NVL")
+        );
+        assert_eq!(model("NVIDIA-H100-PCIe"), Some("H100-PCIE"));
+        assert_eq!(model("NVIDIA-H200"), Some("H200"));
+        assert_eq!(model("NVIDIA-A30"), Some("A30"));
+        assert_eq!(model("NVIDIA-B200"), Some("B200"));
+        assert_eq!(model("Tesla-T4"), None);
+        assert_eq!(model("NVIDIA-A10"), None);
+        assert_eq!(model(""), None);
+    }
+
+    #[test]
+    fn finds_gpus_by_model_alias_or_product() {
+        assert_eq!(find_gpu("h100-80gb").unwrap().model, "H100-80GB");
+        assert_eq!(find_gpu("A100").unwrap().model, "A100-40GB");
+        assert_eq!(find_gpu("H100-94GB").unwrap().model, "H100-NVL");
+        assert_eq!(find_gpu("NVIDIA-H200").unwrap().model, "H200");
+        assert!(find_gpu("V100").is_none());
+    }
+
+    /// The classic A100 40GB table (NVIDIA MIG User Guide; AKS "Create a multi-instance GPU node
+    /// pool"): instances per GPU and fractions of SMs and memory.
+    #[test]
+    fn a100_40gb_classic_table() {
+        let gpu = find_gpu("A100-40GB").unwrap();
+        let expected = [
+            ("1g.5gb", 7, 1, 1),
+            ("2g.10gb", 3, 2, 2),
+            ("3g.20gb", 2, 3, 4),
+            ("4g.20gb", 1, 4, 4),
+            ("7g.40gb", 1, 7, 8),
+        ];
+        for (name, max, sm_sevenths, memory_eighths) in expected {
+            let p = gpu.profile(name).unwrap();
+            assert_eq!(p.max_instances, max, "{name}");
+            assert_eq!(
+                (p.compute_slices, gpu.compute_slices),
+                (sm_sevenths, 7),
+                "{name}"
+            );
+            assert_eq!(
+                (p.memory_slices, gpu.memory_slices),
+                (memory_eighths, 8),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn catalog_is_consistent() {
+        for gpu in gpus() {
+            assert!(!gpu.profiles.is_empty(), "{}", gpu.model);
+            for p in gpu.profiles {
+                let parsed = parse_profile_name(p.name).unwrap();
+                assert_eq!(parsed.slices, p.compute_slices, "{} {}", gpu.model, p.name);
+                assert_eq!(parsed.media_extensions, p.media_extensions());
+                assert!(p.compute_slices <= gpu.compute_slices);
+                assert!(p.memory_slices <= gpu.memory_slices);
+                // Without +me, every start slot is one instance that fits; +me is one per GPU.
+                if let Some(starts) = p.placements {
+                    let fit = if p.media_extensions() {
+                        1
+                    } else {
+                        starts.len() as u32
+                    };
+                    assert_eq!(p.max_instances, fit, "{} {}", gpu.model, p.name);
+                    assert!(starts
+                        .iter()
+                        .all(|s| s + p.memory_slices <= gpu.memory_slices));
+                }
+                assert!(gpu.profile(&format!("MIG {}", p.name)).is_some());
+            }
+            assert!(gpu.products.iter().all(|p| gpu_for_product(p) == Some(gpu)));
+        }
+    }
+}
