@@ -10,13 +10,17 @@ mod collect;
 mod commands;
 mod duration;
 mod error;
+mod follow;
+mod manifests;
 mod model;
 mod nvsmi;
 mod output;
+mod placement;
 mod problems;
 mod quantity;
 mod render;
 mod selector;
+mod signals;
 mod strategy;
 
 use clap::Parser;

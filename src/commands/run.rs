@@ -1,9 +1,19 @@
 //! `kubectl mig run`: generate or run a test pod with the resource name that fits the strategy.
 
 use crate::cli::GlobalArgs;
+use crate::cluster::{self, Cluster, Op};
 use crate::error::{Error, Result};
-use crate::output::ObjectFormat;
+use crate::follow::{self, Start};
+use crate::manifests::{self, pod::TestPod};
+use crate::model::{NodeInfo, Taint};
+use crate::output::{self, ObjectFormat};
+use crate::placement::{self, NoPlacement, Placement};
+use crate::strategy::Strategy;
+use crate::{capacity, collect, signals};
 use clap::Args;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams, Preconditions};
+use kube::ResourceExt;
 use std::io::Write;
 use std::time::Duration;
 
@@ -74,7 +84,7 @@ pub struct RunArgs {
     /// Keep the pod when it ends.
     #[arg(long)]
     pub keep: bool,
-    /// How long to wait for the pod to be scheduled and to finish.
+    /// How long to wait for the pod to be scheduled and started.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
     pub timeout: Duration,
     /// Extra toleration KEY[=VALUE]:EFFECT (repeatable).
@@ -92,8 +102,277 @@ pub struct RunArgs {
 pub const DEFAULT_IMAGE: &str = "nvcr.io/nvidia/cuda:12.9.1-base-ubuntu22.04";
 
 /// Runs `kubectl mig run`.
-pub async fn run(_global: &GlobalArgs, _args: &RunArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::failed(
-        "kubectl mig run is not available in this build yet",
-    ))
+pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+    let extra: Vec<Taint> = args
+        .tolerations
+        .iter()
+        .map(|t| placement::parse_toleration(t).map_err(Error::usage))
+        .collect::<Result<_>>()?;
+    if args.output.is_some() && args.dry_run.is_none() {
+        return Err(Error::usage(
+            "-o prints the pod only with --dry-run; add --dry-run (or --dry-run=server)",
+        ));
+    }
+    let dry_run = args.dry_run.unwrap_or(DryRun::None);
+    let fixed = match args.strategy {
+        StrategyArg::Auto => None,
+        StrategyArg::Single => Some(Strategy::Single),
+        StrategyArg::Mixed => Some(Strategy::Mixed),
+    };
+    if let (DryRun::Client, Some(strategy), Some(profile), None) =
+        (dry_run, fixed, &args.profile, &args.node)
+    {
+        let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
+        let spec = offline_spec(args, strategy, profile, namespace, extra);
+        return print_pod(out, args.output, &manifests::pod::build(&spec));
+    }
+
+    let cluster = cluster::connect(global).await?;
+    let names: Vec<String> = args.node.iter().cloned().collect();
+    let snapshot = collect::snapshot(&cluster, &names, None, false).await?;
+    if let Some(node) = snapshot.missing.first() {
+        return Err(Error::failed(format!(
+            "node {node:?} not found; check the name with kubectl get nodes"
+        )));
+    }
+    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let offers = placement::offers(&report);
+    let count = i64::from(args.count);
+    let place = match placement::choose(&offers, args.profile.as_deref(), count, fixed) {
+        Ok(place) => place,
+        Err(NoPlacement(why)) if args.force => forced(args, fixed, &report, &why)?,
+        Err(NoPlacement(why)) => {
+            return Err(Error::failed(format!(
+                "{why}; pick another --profile or --count, or pass --force to create the pod anyway"
+            )))
+        }
+    };
+    if args.profile.is_none() {
+        eprintln!(
+            "Using MIG profile {} ({} on {} node(s) with room): the smallest with a free device.",
+            place.profile,
+            place.resource,
+            place.nodes.len()
+        );
+    }
+    let targets: Vec<&NodeInfo> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| place.nodes.contains(&n.name) || args.node.as_ref() == Some(&n.name))
+        .collect();
+    let mut tolerations = placement::tolerations_for(&targets);
+    tolerations.extend(extra);
+    let spec = TestPod {
+        name: args.name.clone(),
+        namespace: cluster.namespace.clone(),
+        image: args.image.clone(),
+        command: command(args),
+        resource: place.resource.clone(),
+        count: args.count,
+        node: args.node.clone(),
+        products: place.products.clone(),
+        tolerations,
+        profile: Some(place.profile.clone()),
+    };
+    let pod = manifests::pod::build(&spec);
+    match dry_run {
+        DryRun::Client => print_pod(out, args.output, &pod),
+        DryRun::Server => {
+            let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+            let params = PostParams {
+                dry_run: true,
+                ..Default::default()
+            };
+            let accepted = api.create(&params, &pod).await.map_err(|e| {
+                cluster.error(e, Op::new("create", "pods").in_ns(&cluster.namespace))
+            })?;
+            match args.output {
+                Some(_) => print_pod(out, args.output, &accepted),
+                None => writeln!(out, "pod/{} created (server dry run)", accepted.name_any())
+                    .map_err(output::io_error),
+            }
+        }
+        DryRun::None => execute(&cluster, pod, args, &offers, &place, out).await,
+    }
+}
+
+fn command(args: &RunArgs) -> Vec<String> {
+    if args.command.is_empty() {
+        vec!["nvidia-smi".into(), "-L".into()]
+    } else {
+        args.command.clone()
+    }
+}
+
+/// The pod for `--dry-run --strategy S --profile P` with no cluster to ask.
+fn offline_spec(
+    args: &RunArgs,
+    strategy: Strategy,
+    profile: &str,
+    namespace: String,
+    tolerations: Vec<Taint>,
+) -> TestPod {
+    let products = if strategy == Strategy::Single {
+        let products = placement::catalog_single_products(profile);
+        if products.is_empty() {
+            eprintln!("warning: no known GPU has a {profile} profile, so the pod does not pin nvidia.com/gpu.product; it may land on any nvidia.com/gpu");
+        }
+        products
+    } else {
+        Vec::new()
+    };
+    TestPod {
+        name: args.name.clone(),
+        namespace,
+        image: args.image.clone(),
+        command: command(args),
+        resource: strategy.resource_for(profile),
+        count: args.count,
+        node: None,
+        products,
+        tolerations,
+        profile: Some(profile.to_string()),
+    }
+}
+
+/// `--force` without a fitting node: ask for the profile anyway, named by the given strategy,
+/// the `--node`'s, or mixed.
+fn forced(
+    args: &RunArgs,
+    fixed: Option<Strategy>,
+    report: &crate::capacity::Report,
+    why: &str,
+) -> Result<Placement> {
+    let profile = args.profile.clone().ok_or_else(|| {
+        Error::usage(format!(
+            "{why}; --force needs --profile to know what to request"
+        ))
+    })?;
+    let node_strategy = args
+        .node
+        .as_ref()
+        .and_then(|n| report.nodes.iter().find(|r| &r.name == n))
+        .map(|r| r.strategy)
+        .filter(|s| *s != Strategy::None);
+    let strategy = fixed.or(node_strategy).unwrap_or(Strategy::Mixed);
+    eprintln!("warning: {why}; creating the pod anyway (--force)");
+    Ok(Placement {
+        resource: strategy.resource_for(&profile),
+        profile,
+        strategy,
+        products: Vec::new(),
+        nodes: Vec::new(),
+    })
+}
+
+fn print_pod(out: &mut dyn Write, format: Option<ObjectFormat>, pod: &Pod) -> Result<()> {
+    let value = serde_json::to_value(pod)
+        .map_err(|e| Error::failed(format!("cannot encode the pod: {e}")))?;
+    output::write_objects(out, format.unwrap_or(ObjectFormat::Yaml), &[value])
+}
+
+/// Creates the pod, follows it to its end, and deletes it whatever happens (unless --keep).
+async fn execute(
+    cluster: &Cluster,
+    pod: Pod,
+    args: &RunArgs,
+    offers: &[placement::Offer],
+    place: &Placement,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let ns = cluster.namespace.clone();
+    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ns);
+    let created = api
+        .create(&PostParams::default(), &pod)
+        .await
+        .map_err(|e| cluster.error(e, Op::new("create", "pods").in_ns(&ns)))?;
+    let name = created.name_any();
+    eprintln!(
+        "pod/{name} created in namespace {ns}, requesting {} × {}",
+        args.count, place.resource
+    );
+    let outcome = tokio::select! {
+        result = follow_pod(cluster, &api, &created, args, offers, place, out) => result,
+        code = signals::interrupted() => Err(Error::Exit {
+            code,
+            message: format!("interrupted; pod/{name} is being cleaned up"),
+        }),
+    };
+    if args.keep {
+        eprintln!("pod/{name} kept; delete it with: kubectl delete pod {name} -n {ns}");
+    } else {
+        cleanup(cluster, &api, &created).await;
+    }
+    outcome
+}
+
+async fn follow_pod(
+    cluster: &Cluster,
+    api: &Api<Pod>,
+    created: &Pod,
+    args: &RunArgs,
+    offers: &[placement::Offer],
+    place: &Placement,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let name = created.name_any();
+    let start =
+        tokio::time::timeout(args.timeout, follow::wait_for_start(cluster, api, created)).await;
+    let started = match start {
+        Err(_) => {
+            let why = placement::explain_pending(offers, &place.resource, i64::from(args.count));
+            return Err(Error::failed(format!(
+                "pod/{name} did not start within {}: {why}; see kubectl describe pod {name} -n {} or raise --timeout",
+                crate::duration::human(args.timeout),
+                cluster.namespace
+            )));
+        }
+        Ok(result) => result?,
+    };
+    let pod = match started {
+        Start::Started(pod) => *pod,
+        Start::Unschedulable(message) => {
+            let why = placement::explain_pending(offers, &place.resource, i64::from(args.count));
+            return Err(Error::failed(format!(
+                "pod/{name} cannot be scheduled: {why} (scheduler: {message})"
+            )));
+        }
+        Start::Stuck(reason) => {
+            return Err(Error::failed(format!(
+                "pod/{name} cannot start its container ({reason}); check --image and the node's access to the registry"
+            )))
+        }
+    };
+    follow::stream_logs(cluster, api, &name, out).await?;
+    let ended = follow::wait_for_end(cluster, api, pod).await?;
+    match follow::outcome(&ended) {
+        Ok(0) => Ok(()),
+        Ok(code) => Err(Error::Exit {
+            code,
+            message: format!("the container of pod/{name} exited with code {code}"),
+        }),
+        Err(reason) => Err(Error::failed(format!("pod/{name} failed: {reason}"))),
+    }
+}
+
+/// Deletes the pod we created, and only it (the uid precondition guards a same-name pod).
+async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
+    let name = created.name_any();
+    let params = DeleteParams {
+        grace_period_seconds: Some(0),
+        preconditions: Some(Preconditions {
+            uid: created.uid(),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    match api.delete(&name, &params).await {
+        Ok(_) => eprintln!("pod/{name} deleted"),
+        Err(kube::Error::Api(s)) if s.code == 404 => {}
+        Err(err) => eprintln!(
+            "warning: could not delete pod/{name} ({}); delete it with: kubectl delete pod {name} -n {}",
+            cluster.error(err, Op::new("delete", "pods").in_ns(&cluster.namespace)),
+            cluster.namespace
+        ),
+    }
 }

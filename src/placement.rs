@@ -1,0 +1,264 @@
+//! Where a test pod can go and what it must ask for: the MIG devices the cluster offers, the
+//! profile to use, the resource name its nodes' strategy gives it, the node selection and the
+//! tolerations. Pure: works on a describe [`Report`] and the nodes' taints.
+
+use crate::capacity::Report;
+use crate::model::{NodeInfo, Taint};
+use crate::strategy::{self, Strategy};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One node's offer of one profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The node.
+    pub node: String,
+    /// The MIG profile, e.g. `1g.5gb`.
+    pub profile: String,
+    /// The node's strategy (single or mixed).
+    pub strategy: Strategy,
+    /// The resource a pod must request for it there.
+    pub resource: String,
+    /// Allocatable devices.
+    pub allocatable: i64,
+    /// Requested devices.
+    pub requested: i64,
+    /// Free devices, 0 when the node is cordoned or not ready.
+    pub free: i64,
+    /// The node's `nvidia.com/gpu.product` label.
+    pub product: Option<String>,
+}
+
+/// Every MIG device offer in the report.
+pub fn offers(report: &Report) -> Vec<Offer> {
+    let mut out = Vec::new();
+    for node in &report.nodes {
+        let usable = node.schedulable && node.ready != Some(false);
+        for r in &node.resources {
+            let (profile, strategy) = match strategy::profile_of_resource(&r.name) {
+                Some(p) => (p.to_string(), Strategy::Mixed),
+                None if node.strategy == Strategy::Single => match r.profile.as_deref() {
+                    Some(p) if p != "INVALID" => (p.to_string(), Strategy::Single),
+                    _ => continue,
+                },
+                None => continue,
+            };
+            if r.allocatable <= 0 {
+                continue;
+            }
+            out.push(Offer {
+                node: node.name.clone(),
+                profile,
+                strategy,
+                resource: r.name.clone(),
+                allocatable: r.allocatable,
+                requested: r.requested,
+                free: if usable { r.free } else { 0 },
+                product: node.gpu_product.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Free devices per profile across the cluster, smallest profile first, for messages.
+pub fn offered_summary(offers: &[Offer]) -> String {
+    let mut free: BTreeMap<(u32, u32, String), (String, i64)> = BTreeMap::new();
+    for o in offers {
+        let e = free
+            .entry(strategy::profile_order(&o.profile))
+            .or_insert_with(|| (o.profile.clone(), 0));
+        e.1 += o.free;
+    }
+    if free.is_empty() {
+        return "no node offers any MIG device".into();
+    }
+    let parts: Vec<String> = free
+        .values()
+        .map(|(p, n)| format!("{p} ({n} free)"))
+        .collect();
+    format!("offered: {}", parts.join(", "))
+}
+
+/// What the pod will ask for and where it may go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The profile.
+    pub profile: String,
+    /// The strategy of the nodes it targets.
+    pub strategy: Strategy,
+    /// The resource name to request.
+    pub resource: String,
+    /// Product label values that pin a single-strategy pod to nodes cut into this profile.
+    pub products: Vec<String>,
+    /// Nodes that can take it now (free ≥ count).
+    pub nodes: Vec<String>,
+}
+
+/// Why no placement could be made (the message lists what the cluster offers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoPlacement(pub String);
+
+/// Chooses the profile (given, or the smallest with a free device) and the strategy whose
+/// nodes have room for `count` devices on one node.
+pub fn choose(
+    offers: &[Offer],
+    profile: Option<&str>,
+    count: i64,
+    only: Option<Strategy>,
+) -> Result<Placement, NoPlacement> {
+    let usable: Vec<&Offer> = offers
+        .iter()
+        .filter(|o| only.is_none_or(|s| o.strategy == s))
+        .collect();
+    let all: Vec<Offer> = usable.iter().map(|o| (*o).clone()).collect();
+    let summary = offered_summary(&all);
+    let profiles: BTreeSet<(u32, u32, String)> = match profile {
+        Some(p) => {
+            if !usable.iter().any(|o| o.profile == p) {
+                let scope = only.map_or(String::new(), |s| format!(" with the {s} strategy"));
+                return Err(NoPlacement(format!(
+                    "no node offers MIG profile {p}{scope} ({summary})"
+                )));
+            }
+            [strategy::profile_order(p)].into()
+        }
+        None => usable
+            .iter()
+            .map(|o| strategy::profile_order(&o.profile))
+            .collect(),
+    };
+    for (_, _, p) in &profiles {
+        // Mixed names the profile in the resource itself; prefer it when both exist.
+        for s in [Strategy::Mixed, Strategy::Single] {
+            let fitting: Vec<&&Offer> = usable
+                .iter()
+                .filter(|o| &o.profile == p && o.strategy == s && o.free >= count)
+                .collect();
+            if fitting.is_empty() {
+                continue;
+            }
+            let products: BTreeSet<String> = usable
+                .iter()
+                .filter(|o| &o.profile == p && o.strategy == Strategy::Single)
+                .filter_map(|o| o.product.clone())
+                .collect();
+            return Ok(Placement {
+                profile: p.clone(),
+                strategy: s,
+                resource: fitting[0].resource.clone(),
+                products: if s == Strategy::Single {
+                    products.into_iter().collect()
+                } else {
+                    Vec::new()
+                },
+                nodes: fitting.iter().map(|o| o.node.clone()).collect(),
+            });
+        }
+    }
+    Err(NoPlacement(match profile {
+        Some(p) => {
+            let best = usable
+                .iter()
+                .filter(|o| o.profile == p)
+                .max_by_key(|o| o.free)
+                .expect("profile is offered");
+            format!(
+                "no node has {count} free {} (the most on one node is {} on {}: {} allocatable, {} requested; {summary})",
+                best.resource, best.free, best.node, best.allocatable, best.requested
+            )
+        }
+        None if usable.is_empty() => {
+            format!("no node offers MIG devices ({summary}); install the device plugin with kubectl mig install, or check kubectl mig describe")
+        }
+        None => format!("no node has {count} free MIG device(s) of any profile ({summary})"),
+    }))
+}
+
+/// Tolerations for every NoSchedule/NoExecute taint of these nodes, deduplicated.
+pub fn tolerations_for(nodes: &[&NodeInfo]) -> Vec<Taint> {
+    let mut set: BTreeSet<(String, Option<String>, String)> = BTreeSet::new();
+    for node in nodes {
+        for t in &node.taints {
+            set.insert((
+                t.key.clone(),
+                t.value.clone().filter(|v| !v.is_empty()),
+                t.effect.clone(),
+            ));
+        }
+    }
+    set.into_iter()
+        .map(|(key, value, effect)| Taint { key, value, effect })
+        .collect()
+}
+
+/// Parses `--toleration KEY[=VALUE]:EFFECT`.
+pub fn parse_toleration(text: &str) -> Result<Taint, String> {
+    let bad = || {
+        format!("invalid --toleration {text:?}: use KEY[=VALUE]:EFFECT, e.g. sku=gpu:NoSchedule")
+    };
+    let (kv, effect) = text.rsplit_once(':').ok_or_else(bad)?;
+    if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        return Err(format!(
+            "invalid --toleration {text:?}: the effect must be NoSchedule, PreferNoSchedule or NoExecute"
+        ));
+    }
+    let (key, value) = match kv.split_once('=') {
+        Some((k, v)) => (k, Some(v.to_string())),
+        None => (kv, None),
+    };
+    if key.is_empty() {
+        return Err(bad());
+    }
+    Ok(Taint {
+        key: key.to_string(),
+        value,
+        effect: effect.to_string(),
+    })
+}
+
+/// A plain-words reason for a pod that stays Pending, from the cluster's current offers.
+pub fn explain_pending(offers: &[Offer], resource: &str, count: i64) -> String {
+    let matching: Vec<&Offer> = offers.iter().filter(|o| o.resource == resource).collect();
+    if matching.is_empty() {
+        if let Some(profile) = strategy::profile_of_resource(resource) {
+            if offers
+                .iter()
+                .any(|o| o.profile == profile && o.strategy == Strategy::Single)
+            {
+                return format!(
+                    "the pod asks for {resource} (mixed strategy) but the nodes with {profile} devices run the single strategy and advertise them as nvidia.com/gpu; use --strategy single or let kubectl mig run pick"
+                );
+            }
+        }
+        return format!(
+            "no node advertises {resource} ({})",
+            offered_summary(offers)
+        );
+    }
+    let allocatable: i64 = matching.iter().map(|o| o.allocatable).sum();
+    let requested: i64 = matching.iter().map(|o| o.requested).sum();
+    format!(
+        "no node has {count} free {resource} ({allocatable} allocatable, {requested} requested)"
+    )
+}
+
+/// Every `nvidia.com/gpu.product` value a single-strategy node cut into `profile` can carry,
+/// from the catalog (with and without the `NVIDIA-` prefix that older drivers omit).
+pub fn catalog_single_products(profile: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for gpu in crate::catalog::gpus()
+        .iter()
+        .filter(|g| g.profile(profile).is_some())
+    {
+        for product in gpu.products {
+            out.push(format!("NVIDIA-{product}-MIG-{profile}"));
+            out.push(format!("{product}-MIG-{profile}"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests;
