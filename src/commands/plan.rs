@@ -207,7 +207,9 @@ fn assemble(
     gip: GpuInstanceProfile,
     profile: &Profile,
 ) -> Plan {
-    let per_node = profile.max_instances * size.gpu_count;
+    // The same lookup describe uses to compare a node's allocatable with what the pool promises.
+    let per_node = aks::expected_instances(size.name, gip.as_str())
+        .unwrap_or(profile.max_instances * size.gpu_count);
     let rg = args.resource_group.as_deref().unwrap_or("<resource-group>");
     let cluster = args.cluster_name.as_deref().unwrap_or("<cluster-name>");
     let pool = args.pool_name.as_deref().unwrap_or("<pool-name>");
