@@ -625,7 +625,7 @@ static GPUS: &[Gpu] = &[
     Gpu {
         model: "H100-80GB",
         name: "NVIDIA H100 80GB HBM3 (SXM5)",
-        products: &["H100-80GB-HBM3", "H100-SXM5-80GB"],
+        products: &["H100-80GB-HBM3"],
         aliases: &["H100", "H100-SXM", "H100-SXM5-80GB"],
         compute_slices: 7,
         memory_slices: 8,
@@ -655,7 +655,8 @@ static GPUS: &[Gpu] = &[
     Gpu {
         model: "GH200",
         name: "NVIDIA GH200 (H100 96GB)",
-        products: &["GH200-480GB", "H100-96GB"],
+        // "GH200 480GB" is the 96GB HBM3 GH200; the 144GB HBM3e one has other profiles.
+        products: &["GH200-480GB"],
         aliases: &["H100-96GB", "GH200-96GB"],
         compute_slices: 7,
         memory_slices: 8,
