@@ -215,337 +215,101 @@ const P_ALL: &[u32] = &[0];
 
 /// The seven Hopper profiles share IDs, SM and engine counts and placements across H100 SXM5 80GB,
 /// H100 NVL, GH200 and H200 captures; only the memory (and so the names) differ.
+#[rustfmt::skip]
 const fn hopper(names: [&'static str; 7], gib: [f64; 4], sms: [u32; 7]) -> [Profile; 7] {
     [
-        row(
-            names[0],
-            19,
-            1,
-            1,
-            gib[0],
-            sms[0],
-            7,
-            P1,
-            engines(1, 1, 0, 1, 0),
-        ),
-        row(
-            names[1],
-            20,
-            1,
-            1,
-            gib[0],
-            sms[1],
-            1,
-            P1,
-            engines(1, 1, 0, 1, 1),
-        ),
-        row(
-            names[2],
-            15,
-            1,
-            2,
-            gib[1],
-            sms[2],
-            4,
-            P1_WIDE,
-            engines(1, 1, 0, 1, 0),
-        ),
-        row(
-            names[3],
-            14,
-            2,
-            2,
-            gib[1],
-            sms[3],
-            3,
-            P2,
-            engines(2, 2, 0, 2, 0),
-        ),
-        row(
-            names[4],
-            9,
-            3,
-            4,
-            gib[2],
-            sms[4],
-            2,
-            P3,
-            engines(3, 3, 0, 3, 0),
-        ),
-        row(
-            names[5],
-            5,
-            4,
-            4,
-            gib[2],
-            sms[5],
-            1,
-            P_ALL,
-            engines(4, 4, 0, 4, 0),
-        ),
-        row(
-            names[6],
-            0,
-            7,
-            8,
-            gib[3],
-            sms[6],
-            1,
-            P_ALL,
-            engines(8, 7, 0, 7, 1),
-        ),
+        row(names[0], 19, 1, 1, gib[0], sms[0], 7, P1, engines(1, 1, 0, 1, 0)),
+        row(names[1], 20, 1, 1, gib[0], sms[1], 1, P1, engines(1, 1, 0, 1, 1)),
+        row(names[2], 15, 1, 2, gib[1], sms[2], 4, P1_WIDE, engines(1, 1, 0, 1, 0)),
+        row(names[3], 14, 2, 2, gib[1], sms[3], 3, P2, engines(2, 2, 0, 2, 0)),
+        row(names[4], 9, 3, 4, gib[2], sms[4], 2, P3, engines(3, 3, 0, 3, 0)),
+        row(names[5], 5, 4, 4, gib[2], sms[5], 1, P_ALL, engines(4, 4, 0, 4, 0)),
+        row(names[6], 0, 7, 8, gib[3], sms[6], 1, P_ALL, engines(8, 7, 0, 7, 1)),
     ]
 }
 
 const HOPPER_SXM_SMS: [u32; 7] = [16, 16, 26, 32, 60, 64, 132];
 
+// Rows: name, ID, compute slices, memory slices, GiB, SMs, max instances, start slots,
+// engines(CE, DEC, ENC, JPEG, OFA).
+
 // A100 40GB: `-lgip` from a public A100-PCIE-40GB capture, identical to the A100-SXM4-40GB example
 // in the NVIDIA MIG User Guide ("List GPU Instance Profiles"); `-lgipp` from the same guide.
+#[rustfmt::skip]
 const A100_40GB: &[Profile] = &[
-    row("1g.5gb", 19, 1, 1, 4.75, 14, 7, P1, engines(1, 0, 0, 0, 0)),
-    row(
-        "1g.5gb+me",
-        20,
-        1,
-        1,
-        4.75,
-        14,
-        1,
-        P1,
-        engines(1, 1, 0, 1, 1),
-    ),
-    row(
-        "1g.10gb",
-        15,
-        1,
-        2,
-        9.75,
-        14,
-        4,
-        P1_WIDE,
-        engines(1, 1, 0, 0, 0),
-    ),
-    row("2g.10gb", 14, 2, 2, 9.75, 28, 3, P2, engines(2, 1, 0, 0, 0)),
-    row("3g.20gb", 9, 3, 4, 19.62, 42, 2, P3, engines(3, 2, 0, 0, 0)),
-    row(
-        "4g.20gb",
-        5,
-        4,
-        4,
-        19.62,
-        56,
-        1,
-        P_ALL,
-        engines(4, 2, 0, 0, 0),
-    ),
-    row(
-        "7g.40gb",
-        0,
-        7,
-        8,
-        39.50,
-        98,
-        1,
-        P_ALL,
-        engines(7, 5, 0, 1, 1),
-    ),
+    row("1g.5gb",    19, 1, 1,  4.75, 14, 7, P1,      engines(1, 0, 0, 0, 0)),
+    row("1g.5gb+me", 20, 1, 1,  4.75, 14, 1, P1,      engines(1, 1, 0, 1, 1)),
+    row("1g.10gb",   15, 1, 2,  9.75, 14, 4, P1_WIDE, engines(1, 1, 0, 0, 0)),
+    row("2g.10gb",   14, 2, 2,  9.75, 28, 3, P2,      engines(2, 1, 0, 0, 0)),
+    row("3g.20gb",    9, 3, 4, 19.62, 42, 2, P3,      engines(3, 2, 0, 0, 0)),
+    row("4g.20gb",    5, 4, 4, 19.62, 56, 1, P_ALL,   engines(4, 2, 0, 0, 0)),
+    row("7g.40gb",    0, 7, 8, 39.50, 98, 1, P_ALL,   engines(7, 5, 0, 1, 1)),
 ];
 
 // A100 80GB: a public A100-SXM4-80GB `-lgip` capture (R470-era driver). 1g.20gb (ID 15, R525+) was
 // not in it: its SM/engine counts follow the guide ("1 NVDEC /0 JPEG /0 OFA", like 1g.10gb on
 // A100 40GB) and its memory equals 2g.20gb's, as 1g.<2 slices> always does in the captures.
+#[rustfmt::skip]
 const A100_80GB: &[Profile] = &[
-    row("1g.10gb", 19, 1, 1, 9.50, 14, 7, P1, engines(1, 0, 0, 0, 0)),
-    row(
-        "1g.10gb+me",
-        20,
-        1,
-        1,
-        9.50,
-        14,
-        1,
-        P1,
-        engines(1, 1, 0, 1, 1),
-    ),
-    row(
-        "1g.20gb",
-        15,
-        1,
-        2,
-        19.50,
-        14,
-        4,
-        P1_WIDE,
-        engines(1, 1, 0, 0, 0),
-    ),
-    row(
-        "2g.20gb",
-        14,
-        2,
-        2,
-        19.50,
-        28,
-        3,
-        P2,
-        engines(2, 1, 0, 0, 0),
-    ),
-    row("3g.40gb", 9, 3, 4, 39.50, 42, 2, P3, engines(3, 2, 0, 0, 0)),
-    row(
-        "4g.40gb",
-        5,
-        4,
-        4,
-        39.50,
-        56,
-        1,
-        P_ALL,
-        engines(4, 2, 0, 0, 0),
-    ),
-    row(
-        "7g.80gb",
-        0,
-        7,
-        8,
-        79.25,
-        98,
-        1,
-        P_ALL,
-        engines(7, 5, 0, 1, 1),
-    ),
+    row("1g.10gb",    19, 1, 1,  9.50, 14, 7, P1,      engines(1, 0, 0, 0, 0)),
+    row("1g.10gb+me", 20, 1, 1,  9.50, 14, 1, P1,      engines(1, 1, 0, 1, 1)),
+    row("1g.20gb",    15, 1, 2, 19.50, 14, 4, P1_WIDE, engines(1, 1, 0, 0, 0)),
+    row("2g.20gb",    14, 2, 2, 19.50, 28, 3, P2,      engines(2, 1, 0, 0, 0)),
+    row("3g.40gb",     9, 3, 4, 39.50, 42, 2, P3,      engines(3, 2, 0, 0, 0)),
+    row("4g.40gb",     5, 4, 4, 39.50, 56, 1, P_ALL,   engines(4, 2, 0, 0, 0)),
+    row("7g.80gb",     0, 7, 8, 79.25, 98, 1, P_ALL,   engines(7, 5, 0, 1, 1)),
 ];
 
 // A30: a public `-lgip`/`-lgipp` capture (driver 535.183.01). It shows 1 decoder on 1g.6gb where
 // the guide's table says 0; the hardware's own number is kept.
+#[rustfmt::skip]
 const A30: &[Profile] = &[
-    row(
-        "1g.6gb",
-        14,
-        1,
-        1,
-        5.81,
-        14,
-        4,
-        &[0, 1, 2, 3],
-        engines(1, 1, 0, 0, 0),
-    ),
-    row(
-        "1g.6gb+me",
-        21,
-        1,
-        1,
-        5.81,
-        14,
-        1,
-        &[0, 1, 2, 3],
-        engines(1, 1, 0, 1, 1),
-    ),
-    row(
-        "2g.12gb",
-        5,
-        2,
-        2,
-        11.69,
-        28,
-        2,
-        &[0, 2],
-        engines(2, 2, 0, 0, 0),
-    ),
-    row(
-        "2g.12gb+me",
-        6,
-        2,
-        2,
-        11.69,
-        28,
-        1,
-        &[0, 2],
-        engines(2, 2, 0, 1, 1),
-    ),
-    row(
-        "4g.24gb",
-        0,
-        4,
-        4,
-        23.44,
-        56,
-        1,
-        P_ALL,
-        engines(4, 4, 0, 1, 1),
-    ),
+    row("1g.6gb",     14, 1, 1,  5.81, 14, 4, &[0, 1, 2, 3], engines(1, 1, 0, 0, 0)),
+    row("1g.6gb+me",  21, 1, 1,  5.81, 14, 1, &[0, 1, 2, 3], engines(1, 1, 0, 1, 1)),
+    row("2g.12gb",     5, 2, 2, 11.69, 28, 2, &[0, 2],       engines(2, 2, 0, 0, 0)),
+    row("2g.12gb+me",  6, 2, 2, 11.69, 28, 1, &[0, 2],       engines(2, 2, 0, 1, 1)),
+    row("4g.24gb",     0, 4, 4, 23.44, 56, 1, P_ALL,         engines(4, 4, 0, 1, 1)),
 ];
 
+// Hopper: names, GiB of the 1-slice, 2-slice, 4-slice and 8-slice memory sizes, SMs per profile.
+
 // H100 SXM5 80GB: shared/fixtures/nvidia-smi/h100-80gb-hbm3.lgip.txt and .lgipp.txt (driver 580).
+#[rustfmt::skip]
 const H100_80GB: &[Profile] = &hopper(
-    [
-        "1g.10gb",
-        "1g.10gb+me",
-        "1g.20gb",
-        "2g.20gb",
-        "3g.40gb",
-        "4g.40gb",
-        "7g.80gb",
-    ],
+    ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
     [9.75, 19.62, 39.50, 79.25],
     HOPPER_SXM_SMS,
 );
 
 // H100 PCIe 80GB: a public `-lgip` capture of an "NVIDIA H100 PCIe" (driver 570.169); 114 SMs in
 // all. Its `-lgipp` was not captured; the placements are the Hopper ones of every other capture.
+#[rustfmt::skip]
 const H100_PCIE: &[Profile] = &hopper(
-    [
-        "1g.10gb",
-        "1g.10gb+me",
-        "1g.20gb",
-        "2g.20gb",
-        "3g.40gb",
-        "4g.40gb",
-        "7g.80gb",
-    ],
+    ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
     [9.75, 19.62, 39.50, 79.25],
     [14, 14, 14, 30, 46, 62, 114],
 );
 
 // H100 NVL 94GB: a public `-lgip`/`-lgipp` capture on Azure Standard_NC40ads_H100_v5 (driver 560).
+#[rustfmt::skip]
 const H100_NVL: &[Profile] = &hopper(
-    [
-        "1g.12gb",
-        "1g.12gb+me",
-        "1g.24gb",
-        "2g.24gb",
-        "3g.47gb",
-        "4g.47gb",
-        "7g.94gb",
-    ],
+    ["1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.47gb", "4g.47gb", "7g.94gb"],
     [10.75, 21.62, 46.38, 93.12],
     HOPPER_SXM_SMS,
 );
 
 // H100 96GB on GH200: a public `-lgip` capture from a Grace Hopper system; placements as above.
+#[rustfmt::skip]
 const GH200: &[Profile] = &hopper(
-    [
-        "1g.12gb",
-        "1g.12gb+me",
-        "1g.24gb",
-        "2g.24gb",
-        "3g.48gb",
-        "4g.48gb",
-        "7g.96gb",
-    ],
+    ["1g.12gb", "1g.12gb+me", "1g.24gb", "2g.24gb", "3g.48gb", "4g.48gb", "7g.96gb"],
     [11.00, 23.00, 46.50, 93.00],
     HOPPER_SXM_SMS,
 );
 
 // H200 141GB: shared/fixtures/nvidia-smi/h200-141gb.lgip.txt and .lgipp.txt (driver 580).
+#[rustfmt::skip]
 const H200: &[Profile] = &hopper(
-    [
-        "1g.18gb",
-        "1g.18gb+me",
-        "1g.35gb",
-        "2g.35gb",
-        "3g.71gb",
-        "4g.71gb",
-        "7g.141gb",
-    ],
+    ["1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb"],
     [16.00, 32.50, 69.75, 140.00],
     HOPPER_SXM_SMS,
 );
@@ -579,14 +343,16 @@ const fn blackwell(
 }
 
 // B200 180GB: NVIDIA MIG User Guide, "B200 MIG Profiles" (1 NVDEC and 1 JPEG per profile there).
+// Rows: name, compute slices, memory slices, max instances, copy engines, OFA.
+#[rustfmt::skip]
 const B200: &[Profile] = &[
-    blackwell("1g.23gb", 1, 1, 7, 2, 0),
-    blackwell("1g.23gb+me", 1, 1, 1, 2, 1),
-    blackwell("1g.45gb", 1, 2, 4, 2, 0),
-    blackwell("2g.45gb", 2, 2, 3, 3, 0),
-    blackwell("3g.90gb", 3, 4, 2, 6, 0),
-    blackwell("4g.90gb", 4, 4, 1, 8, 0),
-    blackwell("7g.180gb", 7, 8, 1, 16, 1),
+    blackwell("1g.23gb",    1, 1, 7,  2, 0),
+    blackwell("1g.23gb+me", 1, 1, 1,  2, 1),
+    blackwell("1g.45gb",    1, 2, 4,  2, 0),
+    blackwell("2g.45gb",    2, 2, 3,  3, 0),
+    blackwell("3g.90gb",    3, 4, 2,  6, 0),
+    blackwell("4g.90gb",    4, 4, 1,  8, 0),
+    blackwell("7g.180gb",   7, 8, 1, 16, 1),
 ];
 
 const GUIDE: &str = "NVIDIA MIG User Guide (Supported MIG Profiles)";
