@@ -213,6 +213,8 @@ fn assemble(
     let rg = args.resource_group.as_deref().unwrap_or("<resource-group>");
     let cluster = args.cluster_name.as_deref().unwrap_or("<cluster-name>");
     let pool = args.pool_name.as_deref().unwrap_or("<pool-name>");
+    // `--node-vm-size` and `--resource-group`: an old public AKS MIG guide wrote `--node-size`
+    // and `--resourcegroup`, which `az aks nodepool add` rejects.
     let az_command = format!(
         "az aks nodepool add --resource-group {} --cluster-name {} --name {} --node-vm-size {} \
          --node-count {} --gpu-instance-profile {}",
@@ -264,7 +266,9 @@ fn assemble(
             pool: per_node * args.node_count,
         },
         strategies: vec![
-            // single: every MIG device is a plain GPU; mixed: one resource per profile.
+            // single: every MIG device is a plain GPU; mixed: one resource per profile, named
+            // `nvidia.com/mig-<profile>` (the AKS guide's prose drops the dash; its describe
+            // output and pod spec have it).
             strategy("single", "nvidia.com/gpu".to_string()),
             strategy("mixed", format!("nvidia.com/mig-{}", profile.name)),
         ],
