@@ -1,1 +1,33 @@
-pub fn placeholder() {}
+//! A faithful in-process fake Kubernetes API server for kubectl-mig's end-to-end tests and
+//! benchmarks: JSON REST API with discovery, selectors, paging, watches, server-side apply,
+//! dry runs, validation, Status errors, fault injection, a tiny scheduler and kubelet, and a
+//! seeded AKS-like MIG cluster. Real `kubectl` and kube-rs work against it.
+
+mod api;
+mod apply;
+mod discovery;
+mod events;
+mod fieldset;
+mod handlers;
+mod http;
+mod kubelet;
+mod logs;
+mod objects;
+mod paging;
+mod patch;
+mod resources;
+mod scheduler;
+mod seed;
+mod selectors;
+mod status;
+mod store;
+mod table;
+mod testserver;
+mod util;
+mod watch;
+
+pub use api::{FakeApi, Faults, RequestRecord};
+pub use discovery::GIT_VERSION;
+pub use http::serve;
+pub use seed::SEED_FILES;
+pub use testserver::{kubeconfig_yaml, TestServer};

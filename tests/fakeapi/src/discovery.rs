@@ -1,0 +1,162 @@
+//! Discovery: `/version`, `/api`, `/apis`, group/version resource lists (legacy and aggregated
+//! `apidiscovery.k8s.io/v2`), health endpoints.
+
+use crate::http::{full, Reply, Req};
+use crate::resources::{self, Resource, RESOURCES};
+use crate::status::{ApiError, ApiResult};
+use serde_json::{json, Value};
+
+/// The version the fake server reports.
+pub const GIT_VERSION: &str = "v1.32.6";
+
+const AGGREGATED_CT: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+fn version() -> Value {
+    json!({
+        "major": "1", "minor": "32", "gitVersion": GIT_VERSION,
+        "gitCommit": "7148a5e7b8e1e3c8d0b0e3b6a1ac5dbd0f3c2f4e", "gitTreeState": "clean",
+        "buildDate": "2025-06-17T18:36:17Z", "goVersion": "go1.23.10", "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+fn sub_kind(r: &Resource, kind: &'static str) -> &'static str {
+    if kind.is_empty() {
+        r.kind
+    } else {
+        kind
+    }
+}
+
+fn resource_entries(group: &str, version: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
+        let mut e = json!({
+            "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+            "kind": r.kind, "verbs": r.verbs,
+        });
+        if !r.short_names.is_empty() {
+            e["shortNames"] = json!(r.short_names);
+        }
+        if !r.categories.is_empty() {
+            e["categories"] = json!(r.categories);
+        }
+        out.push(e);
+        for (sub, kind, verbs) in r.subresources {
+            out.push(json!({
+                "name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
+                "kind": sub_kind(r, kind), "verbs": verbs,
+            }));
+        }
+    }
+    out
+}
+
+fn resource_list(group: &str, version: &str) -> Value {
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resource_entries(group, version)})
+}
+
+fn api_group(group: &str, version: &str) -> Value {
+    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+}
+
+fn aggregated_group(group: &str, version: &str) -> Value {
+    let resources: Vec<Value> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .map(|r| {
+            let kind = |k: &str| json!({"group": group, "version": version, "kind": k});
+            let mut e = json!({
+                "resource": r.plural, "responseKind": kind(r.kind),
+                "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+                "singularResource": r.singular, "verbs": r.verbs,
+            });
+            if !r.short_names.is_empty() {
+                e["shortNames"] = json!(r.short_names);
+            }
+            if !r.categories.is_empty() {
+                e["categories"] = json!(r.categories);
+            }
+            if !r.subresources.is_empty() {
+                e["subresources"] = r
+                    .subresources
+                    .iter()
+                    .map(|(s, k, v)| json!({"subresource": s, "responseKind": kind(sub_kind(r, k)), "verbs": v}))
+                    .collect();
+            }
+            e
+        })
+        .collect();
+    json!({"metadata": {"name": group}, "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
+}
+
+fn aggregated(legacy: bool) -> Reply {
+    let items: Vec<Value> = if legacy {
+        vec![aggregated_group("", "v1")]
+    } else {
+        resources::groups()
+            .iter()
+            .map(|(g, v)| aggregated_group(g, v))
+            .collect()
+    };
+    let doc = json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items});
+    Reply::Stream(
+        AGGREGATED_CT,
+        full(serde_json::to_vec(&doc).unwrap_or_default()),
+    )
+}
+
+fn wants_aggregated(req: &Req) -> bool {
+    req.header("accept").is_some_and(|a| {
+        a.split(',').any(|p| {
+            p.contains("as=APIGroupDiscoveryList") && p.contains("v=v2") && !p.contains("v=v2beta1")
+        })
+    })
+}
+
+/// Answers discovery and health paths; `None` for other paths.
+pub(crate) fn route(segs: &[&str], req: &Req) -> Option<ApiResult<Reply>> {
+    let ok = |v: Value| Some(Ok(Reply::Json(200, v)));
+    match segs {
+        ["version"] => ok(version()),
+        ["healthz" | "livez" | "readyz"] => Some(Ok(Reply::Text("ok".into()))),
+        ["api"] if wants_aggregated(req) => Some(Ok(aggregated(true))),
+        ["api"] => ok(json!({
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}],
+        })),
+        ["api", "v1"] => ok(resource_list("", "v1")),
+        ["apis"] if wants_aggregated(req) => Some(Ok(aggregated(false))),
+        ["apis"] => ok(json!({
+            "kind": "APIGroupList", "apiVersion": "v1",
+            "groups": resources::groups().iter().map(|(g, v)| api_group(g, v)).collect::<Vec<_>>(),
+        })),
+        ["apis", g] => match resources::groups().iter().find(|(x, _)| x == g) {
+            Some((g, v)) => {
+                let mut doc = api_group(g, v);
+                doc["kind"] = json!("APIGroup");
+                doc["apiVersion"] = json!("v1");
+                ok(doc)
+            }
+            None => Some(Err(ApiError::path_not_found())),
+        },
+        ["apis", g, v] => {
+            if resources::groups().iter().any(|(x, y)| x == g && y == v) {
+                ok(resource_list(g, v))
+            } else {
+                Some(Err(ApiError::path_not_found()))
+            }
+        }
+        ["openapi", ..] | ["swagger.json"] => Some(Err(ApiError::path_not_found())),
+        _ => None,
+    }
+}
