@@ -258,16 +258,15 @@ pub fn resource_order(resource: &str) -> (u8, (u32, u32, String)) {
     }
 }
 
+/// Summary rows sort like resources, then whole GPUs before MIG profiles of `nvidia.com/gpu`.
+type SummaryKey = ((u8, (u32, u32, String)), Option<(u32, u32, String)>);
+
 fn summarize(nodes: &[NodeReport]) -> Vec<SummaryRow> {
-    let mut rows: BTreeMap<(u8, (u32, u32, String), Option<String>), SummaryRow> = BTreeMap::new();
+    let mut rows: BTreeMap<SummaryKey, SummaryRow> = BTreeMap::new();
     for r in nodes.iter().flat_map(|n| &n.resources) {
         let key = (
-            resource_order(&r.name).0,
-            r.profile
-                .as_deref()
-                .map(strategy::profile_order)
-                .unwrap_or_default(),
-            Some(r.name.clone()),
+            resource_order(&r.name),
+            r.profile.as_deref().map(strategy::profile_order),
         );
         let row = rows.entry(key).or_insert_with(|| SummaryRow {
             name: r.name.clone(),

@@ -38,7 +38,6 @@ Examples:
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
-    propagate_version = true,
     disable_help_subcommand = true
 )]
 pub struct Cli {
@@ -136,4 +135,24 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell).
     #[command(after_help = commands::completion::EXAMPLES)]
     Completion(commands::completion::CompletionArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn kubectl_style_verbosity_and_namespace() {
+        let cli = Cli::try_parse_from(["kubectl-mig", "describe", "-v=6", "-n", "ml"]).unwrap();
+        assert_eq!(cli.global.verbosity, 6);
+        assert_eq!(cli.global.namespace.as_deref(), Some("ml"));
+        let cli = Cli::try_parse_from(["kubectl-mig", "--v=4", "status"]).unwrap();
+        assert_eq!(cli.global.verbosity, 4);
+    }
 }

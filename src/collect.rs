@@ -28,12 +28,17 @@ pub struct Snapshot {
     pub missing: Vec<String>,
 }
 
-/// Whether a node has NVIDIA GPU resources or GFD labels.
+/// AKS's label on GPU nodes, set before any NVIDIA software runs.
+pub const AKS_ACCELERATOR_LABEL: &str = "kubernetes.azure.com/accelerator";
+
+/// Whether a node has NVIDIA GPU resources, GFD labels, or AKS's GPU label.
 pub fn is_gpu_node(node: &NodeInfo) -> bool {
-    node.capacity
-        .keys()
-        .chain(node.allocatable.keys())
-        .any(|k| crate::strategy::is_gpu_resource(k))
+    node.labels.get(AKS_ACCELERATOR_LABEL).map(String::as_str) == Some("nvidia")
+        || node
+            .capacity
+            .keys()
+            .chain(node.allocatable.keys())
+            .any(|k| crate::strategy::is_gpu_resource(k))
         || node.labels.keys().any(|k| {
             k.starts_with(NVIDIA_PREFIX)
                 && (k.starts_with("nvidia.com/gpu.") || k.starts_with("nvidia.com/mig"))

@@ -1,6 +1,7 @@
 //! `kubectl-mig`: a kubectl plugin to plan, install, see and test NVIDIA MIG on Kubernetes.
 
 mod aks;
+mod apply;
 mod capacity;
 mod capture;
 mod catalog;
@@ -8,6 +9,7 @@ mod cli;
 mod cluster;
 mod collect;
 mod commands;
+mod components;
 mod duration;
 mod error;
 mod follow;
@@ -19,9 +21,11 @@ mod placement;
 mod problems;
 mod quantity;
 mod render;
+mod rollout;
 mod selector;
 mod signals;
 mod strategy;
+mod uninstall;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -79,6 +79,13 @@ pub fn write_objects(
 
 /// Maps a failed write to stdout (closed pipe, full disk) to a user error.
 pub fn io_error(err: std::io::Error) -> Error {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader (e.g. `head`) has all it wants: stop quietly, as kubectl does.
+        return Error::Exit {
+            code: 0,
+            message: String::new(),
+        };
+    }
     Error::failed(format!("cannot write the output: {err}"))
 }
 

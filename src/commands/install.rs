@@ -1,10 +1,17 @@
 //! `kubectl mig install` / `uninstall`: the NVIDIA device plugin, GFD and NFD with a MIG strategy.
 
+use crate::apply::{self, Outcome};
 use crate::cli::GlobalArgs;
+use crate::cluster::{self, Cluster, Op};
 use crate::commands::run::DryRun;
+use crate::components::{self, Component, Found, Owner};
 use crate::error::{Error, Result};
-use crate::output::ObjectFormat;
+use crate::manifests::{self, install::InstallConfig, MANAGED_BY};
+use crate::output::{self, ObjectFormat};
 use clap::Args;
+use k8s_openapi::api::apps::v1::DaemonSet;
+use kube::api::{Api, DynamicObject, ListParams};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -90,23 +97,254 @@ pub struct UninstallArgs {
 }
 
 /// Runs `kubectl mig install`.
-pub async fn install(
-    _global: &GlobalArgs,
-    _args: &InstallArgs,
-    _out: &mut dyn Write,
-) -> Result<()> {
-    Err(Error::failed(
-        "kubectl mig install is not available in this build yet",
-    ))
+pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Write) -> Result<()> {
+    if args.output.is_some() && args.dry_run.is_none() {
+        return Err(Error::usage(
+            "-o prints the manifests only with --dry-run; add --dry-run",
+        ));
+    }
+    let mut config = config(global, args)?;
+    let dry_run = args.dry_run.unwrap_or(DryRun::None);
+    if args.helm {
+        return helm(&config, dry_run, out);
+    }
+    if dry_run == DryRun::Client {
+        let objects = manifests::install::objects(&config);
+        return output::write_objects(out, args.output.unwrap_or(ObjectFormat::Yaml), &objects);
+    }
+
+    let cluster = cluster::connect(global).await?;
+    let found = find_components(&cluster).await?;
+    check_foreign(&found, args.force)?;
+    if config.nfd {
+        if let Some(nfd) = found
+            .iter()
+            .find(|f| f.component == Component::NfdWorker && f.owner != Owner::KubectlMig)
+        {
+            eprintln!(
+                "Reusing Node Feature Discovery in namespace {} (DaemonSet {}, installed by {}); make sure its master allows the nvidia.com label namespace (extraLabelNs).",
+                nfd.namespace, nfd.name, nfd.owner
+            );
+            config.nfd = false;
+        }
+    }
+    let previous = found
+        .iter()
+        .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
+        .and_then(|f| f.strategy.clone());
+    warn_without_gpu_nodes(&cluster).await?;
+
+    let objects = manifests::install::objects(&config);
+    let server_dry_run = dry_run == DryRun::Server;
+    let mut changed = 0;
+    for obj in &objects {
+        let before = apply::get(&cluster, obj).await?;
+        if let Some(existing) = &before {
+            if !owned(existing) && !args.force {
+                return Err(Error::failed(format!(
+                    "{} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over",
+                    apply::display_name(obj)
+                )));
+            }
+        }
+        let outcome =
+            apply::apply(&cluster, obj, before.as_ref(), server_dry_run, args.force).await?;
+        if outcome != Outcome::Unchanged {
+            changed += 1;
+        }
+        if args.output.is_none() {
+            let suffix = if server_dry_run {
+                " (server dry run)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{} {}{suffix}",
+                apply::display_name(obj),
+                outcome.as_str()
+            )
+            .map_err(output::io_error)?;
+        }
+    }
+    if let Some(format) = args.output {
+        output::write_objects(out, format, &objects)?;
+    }
+    if server_dry_run {
+        eprintln!(
+            "The server accepted all {} objects; nothing was changed (dry run).",
+            objects.len()
+        );
+        return Ok(());
+    }
+    match (changed, previous.as_deref()) {
+        (0, _) => eprintln!("Nothing changed: kubectl mig's installation is already up to date."),
+        (_, Some(old)) if old != config.strategy => eprintln!(
+            "Strategy changed from {old} to {}: the device plugin and GFD pods roll out with it.",
+            config.strategy
+        ),
+        _ => eprintln!(
+            "Installed the NVIDIA device plugin {} with the {} strategy in namespace {}.",
+            config.version, config.strategy, config.namespace
+        ),
+    }
+    if args.wait {
+        crate::rollout::wait(&cluster, &config, args.timeout, out).await?;
+    } else {
+        eprintln!(
+            "Check with: kubectl mig status, then kubectl mig describe (or rerun with --wait)."
+        );
+    }
+    Ok(())
+}
+
+fn config(global: &GlobalArgs, args: &InstallArgs) -> Result<InstallConfig> {
+    let mut node_selector = BTreeMap::new();
+    for kv in &args.node_selector {
+        let (k, v) = kv.split_once('=').ok_or_else(|| {
+            Error::usage(format!("invalid --node-selector {kv:?}: use KEY=VALUE"))
+        })?;
+        node_selector.insert(k.to_string(), v.to_string());
+    }
+    if !args
+        .version
+        .trim_start_matches('v')
+        .split('.')
+        .all(|p| p.parse::<u32>().is_ok())
+    {
+        return Err(Error::usage(format!(
+            "invalid --version {:?}: use a device plugin release such as v0.20.0",
+            args.version
+        )));
+    }
+    let strategy = match args.strategy {
+        InstallStrategy::Single => "single",
+        InstallStrategy::Mixed => "mixed",
+        InstallStrategy::None => "none",
+    };
+    Ok(InstallConfig {
+        strategy: strategy.into(),
+        version: args.version.clone(),
+        namespace: global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| manifests::install::DEFAULT_NAMESPACE.into()),
+        gfd: !args.no_gfd,
+        nfd: !args.no_nfd && !args.no_gfd,
+        runtime_class: args.runtime_class.clone(),
+        node_selector,
+    })
+}
+
+fn helm(config: &InstallConfig, dry_run: DryRun, out: &mut dyn Write) -> Result<()> {
+    let commands = manifests::install::helm_commands(config);
+    if dry_run != DryRun::None {
+        for c in &commands {
+            writeln!(out, "{}", shell_words(c)).map_err(output::io_error)?;
+        }
+        return Ok(());
+    }
+    for c in &commands {
+        eprintln!("+ {}", shell_words(c));
+        let status = std::process::Command::new(&c[0])
+            .args(&c[1..])
+            .status()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::failed(
+                    "helm is not on your PATH; install helm (https://helm.sh/docs/intro/install/) or drop --helm to let kubectl mig apply the manifests itself",
+                ),
+                _ => Error::failed(format!("cannot run helm: {e}")),
+            })?;
+        if !status.success() {
+            return Err(Error::failed(format!(
+                "{} failed ({status}); see helm's message above",
+                shell_words(c)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn shell_words(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn owned(obj: &DynamicObject) -> bool {
+    obj.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(MANAGED_BY.0))
+        .map(String::as_str)
+        == Some(MANAGED_BY.1)
+}
+
+/// Every device plugin, GFD, NFD worker and MIG manager DaemonSet in the cluster.
+pub async fn find_components(cluster: &Cluster) -> Result<Vec<Found>> {
+    let api: Api<DaemonSet> = Api::all(cluster.client.clone());
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster.error(e, Op::new("list", "daemonsets.apps")))?;
+    Ok(list.items.iter().filter_map(components::classify).collect())
+}
+
+fn check_foreign(found: &[Found], force: bool) -> Result<()> {
+    let foreign: Vec<&Found> = found
+        .iter()
+        .filter(|f| f.component == Component::DevicePlugin && f.owner != Owner::KubectlMig)
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let what: Vec<String> = foreign
+        .iter()
+        .map(|f| {
+            format!(
+                "DaemonSet {}/{} installed by {}",
+                f.namespace, f.name, f.owner
+            )
+        })
+        .collect();
+    if force {
+        eprintln!(
+            "warning: installing next to another NVIDIA device plugin ({}) because of --force; both will advertise the same GPUs",
+            what.join(", ")
+        );
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "an NVIDIA device plugin is already running ({}); a second one would advertise the same GPUs twice, so set the MIG strategy through it (e.g. helm upgrade --set migStrategy=mixed, or the GPU Operator's mig.strategy), or pass --force",
+        what.join(", ")
+    )))
+}
+
+async fn warn_without_gpu_nodes(cluster: &Cluster) -> Result<()> {
+    let nodes = crate::collect::snapshot(cluster, &[], None, false)
+        .await?
+        .nodes;
+    if nodes.is_empty() {
+        eprintln!("warning: no node has NVIDIA GPUs or GPU labels yet; the daemons will start when GPU nodes join");
+    }
+    Ok(())
 }
 
 /// Runs `kubectl mig uninstall`.
 pub async fn uninstall(
-    _global: &GlobalArgs,
-    _args: &UninstallArgs,
-    _out: &mut dyn Write,
+    global: &GlobalArgs,
+    args: &UninstallArgs,
+    out: &mut dyn Write,
 ) -> Result<()> {
-    Err(Error::failed(
-        "kubectl mig uninstall is not available in this build yet",
-    ))
+    crate::uninstall::run(global, args.dry_run.is_some(), out).await
 }

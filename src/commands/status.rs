@@ -1,9 +1,19 @@
 //! `kubectl mig status`: what runs the device plugin, GFD and NFD, and with which strategy.
 
 use crate::cli::GlobalArgs;
-use crate::error::{Error, Result};
-use crate::output::Format;
+use crate::cluster::{self, Cluster, Op};
+use crate::collect;
+use crate::commands::install::find_components;
+use crate::components::{Component, Found};
+use crate::error::Result;
+use crate::output::{self, Format};
+use crate::problems::{Problem, Severity};
+use crate::render::table::Table;
 use clap::Args;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+use std::collections::BTreeSet;
 use std::io::Write;
 
 /// Examples shown in `kubectl mig status --help`.
@@ -23,9 +33,212 @@ pub struct StatusArgs {
     pub output: Format,
 }
 
+/// What `status` reports, in the JSON/YAML schema.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusReport {
+    components: Vec<Found>,
+    gpu_nodes: Vec<String>,
+    nodes_without_device_plugin: Vec<String>,
+    problems: Vec<Problem>,
+}
+
 /// Runs `kubectl mig status`.
-pub async fn run(_global: &GlobalArgs, _args: &StatusArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::failed(
-        "kubectl mig status is not available in this build yet",
-    ))
+pub async fn run(global: &GlobalArgs, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
+    let cluster = cluster::connect(global).await?;
+    let mut components = find_components(&cluster).await?;
+    components.sort_by(|a, b| {
+        (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
+    });
+    let gpu_nodes: Vec<String> = collect::snapshot(&cluster, &[], None, false)
+        .await?
+        .nodes
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    let mut served = BTreeSet::new();
+    for dp in components
+        .iter()
+        .filter(|c| c.component == Component::DevicePlugin)
+    {
+        served.extend(ready_pod_nodes(&cluster, dp).await?);
+    }
+    let without: Vec<String> = gpu_nodes
+        .iter()
+        .filter(|n| !served.contains(*n))
+        .cloned()
+        .collect();
+    let problems = diagnose(&components, &without);
+    let report = StatusReport {
+        components,
+        gpu_nodes,
+        nodes_without_device_plugin: without,
+        problems,
+    };
+    match args.output {
+        Format::Json | Format::Yaml => output::write_data(out, args.output, &report),
+        Format::Table | Format::Wide => {
+            let text = render_table(&report, args.output == Format::Wide);
+            out.write_all(text.as_bytes()).map_err(output::io_error)
+        }
+    }
+}
+
+async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
+    if ds.pod_selector.is_empty() {
+        return Ok(Vec::new());
+    }
+    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ds.namespace);
+    let pods = api
+        .list(&ListParams::default().labels(&ds.pod_selector))
+        .await
+        .map_err(|e| cluster.error(e, Op::new("list", "pods").in_ns(&ds.namespace)))?;
+    Ok(pods
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .filter_map(|p| p.spec.and_then(|s| s.node_name))
+        .collect())
+}
+
+fn problem(code: &'static str, severity: Severity, message: String, hint: String) -> Problem {
+    Problem {
+        code,
+        severity,
+        message,
+        hint,
+    }
+}
+
+/// What looks wrong with the installed stack.
+fn diagnose(components: &[Found], without_plugin: &[String]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let of = |k: Component| components.iter().filter(move |c| c.component == k);
+    let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
+    if plugins.is_empty() {
+        out.push(problem(
+            "NO_DEVICE_PLUGIN",
+            Severity::Error,
+            "no NVIDIA device plugin runs in the cluster: no GPU or MIG device is advertised"
+                .into(),
+            "install it: kubectl mig install --strategy single|mixed".into(),
+        ));
+    }
+    if plugins.len() > 1 {
+        out.push(problem(
+            "SEVERAL_DEVICE_PLUGINS",
+            Severity::Error,
+            format!("{} NVIDIA device plugins run side by side; they advertise the same GPUs", plugins.len()),
+            "keep one: kubectl mig uninstall, helm uninstall, or the GPU Operator's devicePlugin.enabled=false".into(),
+        ));
+    }
+    let strategy = |c: &Found| c.strategy.clone().unwrap_or_else(|| "none".into());
+    for dp in &plugins {
+        for gfd in of(Component::GpuFeatureDiscovery) {
+            if strategy(dp) != strategy(gfd) {
+                out.push(problem(
+                    "STRATEGY_MISMATCH",
+                    Severity::Error,
+                    format!(
+                        "the device plugin {}/{} runs the {} strategy but GFD {}/{} runs {}",
+                        dp.namespace, dp.name, strategy(dp), gfd.namespace, gfd.name, strategy(gfd)
+                    ),
+                    "labels and resources will disagree; run both with one strategy, e.g. kubectl mig install --strategy mixed".into(),
+                ));
+            }
+        }
+    }
+    if of(Component::GpuFeatureDiscovery).next().is_none() && !plugins.is_empty() {
+        out.push(problem(
+            "NO_GFD",
+            Severity::Warning,
+            "GPU feature discovery is not running: nodes get no nvidia.com/gpu.product or mig.strategy labels".into(),
+            "kubectl mig run and describe work best with it: kubectl mig install --strategy <s> deploys it".into(),
+        ));
+    }
+    for c in components.iter().filter(|c| c.ready < c.desired) {
+        out.push(problem(
+            "NOT_READY",
+            Severity::Warning,
+            format!(
+                "{}/{} has {} of {} pods ready",
+                c.namespace, c.name, c.ready, c.desired
+            ),
+            format!("see kubectl get pods -n {} -o wide", c.namespace),
+        ));
+    }
+    if !without_plugin.is_empty() && !plugins.is_empty() {
+        out.push(problem(
+            "NODES_WITHOUT_DEVICE_PLUGIN",
+            Severity::Error,
+            format!("GPU nodes without a ready device plugin pod: {}", without_plugin.join(", ")),
+            "check the daemon's tolerations and node selection against those nodes' taints and labels".into(),
+        ));
+    }
+    out
+}
+
+fn render_table(report: &StatusReport, wide: bool) -> String {
+    let mut text = String::new();
+    if report.components.is_empty() {
+        text.push_str("No NVIDIA device plugin, GPU feature discovery or NFD found.\n");
+    } else {
+        let mut headers = vec![
+            "COMPONENT",
+            "NAMESPACE",
+            "NAME",
+            "OWNER",
+            "VERSION",
+            "STRATEGY",
+            "DESIRED",
+            "READY",
+        ];
+        if wide {
+            headers.push("IMAGE");
+        }
+        let mut table = Table::new(&headers);
+        for c in &report.components {
+            let mut row = vec![
+                c.component.to_string(),
+                c.namespace.clone(),
+                c.name.clone(),
+                c.owner.to_string(),
+                c.version.clone().unwrap_or_else(|| "-".into()),
+                c.strategy.clone().unwrap_or_else(|| "-".into()),
+                c.desired.to_string(),
+                c.ready.to_string(),
+            ];
+            if wide {
+                row.push(c.image.clone());
+            }
+            table.row(row);
+        }
+        text.push_str(&table.render());
+    }
+    text.push_str(&format!("\nGPU nodes: {}", report.gpu_nodes.len()));
+    if !report.nodes_without_device_plugin.is_empty() {
+        text.push_str(&format!(
+            ", {} without a ready device plugin pod",
+            report.nodes_without_device_plugin.len()
+        ));
+    }
+    text.push('\n');
+    if !report.problems.is_empty() {
+        text.push_str("\nProblems:\n");
+        for p in &report.problems {
+            text.push_str(&format!(
+                "  {} {}: {}\n    hint: {}\n",
+                p.severity.as_str(),
+                p.code,
+                p.message,
+                p.hint
+            ));
+        }
+    }
+    text
 }

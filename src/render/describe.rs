@@ -149,6 +149,11 @@ fn problems(report: &Report, style: Style) -> String {
     out
 }
 
+/// Only the cluster summary (for install --wait).
+pub fn summary_only(report: &Report) -> String {
+    summary(report)
+}
+
 fn summary(report: &Report) -> String {
     if report.summary.is_empty() {
         return String::new();

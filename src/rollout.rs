@@ -1,0 +1,189 @@
+//! `kubectl mig install --wait`: wait for the daemons' rollout, then for the GPU nodes to
+//! advertise MIG devices the way the strategy names them; on timeout, say which nodes lag and why.
+
+use crate::capacity;
+use crate::cluster::{Cluster, Op};
+use crate::collect;
+use crate::error::{Error, Result};
+use crate::manifests::install::InstallConfig;
+use crate::render;
+use crate::strategy::STRATEGY_LABEL;
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{Api, ListParams};
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+const POLL: Duration = Duration::from_secs(2);
+
+/// Rollout state of one DaemonSet: `(name, desired, updated and available)`.
+type DsState = (String, i32, i32);
+
+async fn daemonset_states(cluster: &Cluster, cfg: &InstallConfig) -> Result<Vec<(DsState, bool)>> {
+    let api: Api<DaemonSet> = Api::namespaced(cluster.client.clone(), &cfg.namespace);
+    let mut names = vec!["nvidia-device-plugin"];
+    if cfg.gfd {
+        names.push("nvidia-gpu-feature-discovery");
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let ds = api.get(name).await.map_err(|e| {
+            cluster.error(e, Op::new("get", "daemonsets.apps").in_ns(&cfg.namespace))
+        })?;
+        let generation = ds.metadata.generation.unwrap_or(0);
+        let status = ds.status.unwrap_or_default();
+        let desired = status.desired_number_scheduled;
+        let ready = status
+            .updated_number_scheduled
+            .unwrap_or(0)
+            .min(status.number_available.unwrap_or(0));
+        let done = status.observed_generation.unwrap_or(0) >= generation && ready >= desired;
+        out.push(((name.to_string(), desired, ready), done));
+    }
+    Ok(out)
+}
+
+/// GPU nodes whose labels or resources do not yet match the strategy.
+fn lagging_nodes(report: &capacity::Report, strategy: &str) -> Vec<(String, String)> {
+    report
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            if n.strategy.as_str() != strategy {
+                return Some((
+                    n.name.clone(),
+                    format!("GFD reports strategy {} ({STRATEGY_LABEL})", n.strategy),
+                ));
+            }
+            n.problems
+                .iter()
+                .find(|p| matches!(p.code, "STRATEGY_MISMATCH" | "DEVICES_NOT_ADVERTISED"))
+                .map(|p| (n.name.clone(), p.message.clone()))
+        })
+        .collect()
+}
+
+/// Waits for the rollout and the nodes, printing the describe summary when done.
+pub async fn wait(
+    cluster: &Cluster,
+    cfg: &InstallConfig,
+    timeout: Duration,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    let tty = std::io::stderr().is_terminal();
+    let mut last = String::new();
+    loop {
+        let states = daemonset_states(cluster, cfg).await?;
+        let line = states
+            .iter()
+            .map(|((name, desired, ready), _)| format!("{name} {ready}/{desired}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if line != last {
+            if tty {
+                eprint!("\r\x1b[2KWaiting for the rollout: {line}");
+            } else {
+                eprintln!("Waiting for the rollout: {line}");
+            }
+            last = line;
+        }
+        if states.iter().all(|(_, done)| *done) {
+            if tty {
+                eprintln!();
+            }
+            break;
+        }
+        if Instant::now() >= deadline {
+            if tty {
+                eprintln!();
+            }
+            let why = pod_problems(cluster, cfg).await.unwrap_or_default();
+            return Err(Error::failed(format!(
+                "the rollout did not finish within {} ({last}){why}; check kubectl get pods -n {} -o wide",
+                crate::duration::human(timeout),
+                cfg.namespace
+            )));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    eprintln!(
+        "Rollout complete; waiting for the GPU nodes to advertise {} MIG devices.",
+        cfg.strategy
+    );
+    loop {
+        let snapshot = collect::snapshot(cluster, &[], None, false).await?;
+        let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+        let lagging = lagging_nodes(&report, &cfg.strategy);
+        if lagging.is_empty() {
+            let text = render::describe::summary_only(&report);
+            out.write_all(text.as_bytes())
+                .map_err(crate::output::io_error)?;
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let list: Vec<String> = lagging
+                .iter()
+                .map(|(n, why)| format!("{n}: {why}"))
+                .collect();
+            return Err(Error::failed(format!(
+                "{} GPU node(s) do not advertise {} MIG devices yet ({}); GFD relabels nodes every minute, so look at its pods' logs in namespace {} and run kubectl mig describe",
+                lagging.len(),
+                cfg.strategy,
+                list.join("; "),
+                cfg.namespace
+            )));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// `: pod X on node Y: <latest warning>` for the daemons' pods that are not ready.
+async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> {
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), &cfg.namespace);
+    let events: Api<Event> = Api::namespaced(cluster.client.clone(), &cfg.namespace);
+    let list = pods
+        .list(&ListParams::default().labels("app.kubernetes.io/instance=kubectl-mig"))
+        .await
+        .map_err(|e| cluster.error(e, Op::new("list", "pods").in_ns(&cfg.namespace)))?;
+    let mut parts = Vec::new();
+    for pod in list.items {
+        let ready = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        if ready {
+            continue;
+        }
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let node = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .unwrap_or_else(|| "no node".into());
+        let evs = events
+            .list(&ListParams::default().fields(&format!("involvedObject.name={name}")))
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
+        let latest = evs
+            .iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+            .max_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0))
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e.reason.clone().unwrap_or_default(),
+                    e.message.clone().unwrap_or_default()
+                )
+            })
+            .unwrap_or_else(|| "not ready, no warning events".into());
+        parts.push(format!("pod {name} on {node}: {latest}"));
+    }
+    Ok(if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join("; "))
+    })
+}
