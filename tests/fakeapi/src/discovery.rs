@@ -156,7 +156,20 @@ pub(crate) fn route(segs: &[&str], req: &Req) -> Option<ApiResult<Reply>> {
                 Some(Err(ApiError::path_not_found()))
             }
         }
-        ["openapi", ..] | ["swagger.json"] => Some(Err(ApiError::path_not_found())),
+        ["openapi", "v3"] => ok(crate::openapi::index()),
+        ["openapi", "v3", rest @ ..] => match crate::openapi::document(rest) {
+            Some(doc) => ok(doc),
+            None => Some(Err(ApiError::path_not_found())),
+        },
+        ["openapi", "v2"] if req.header("accept").is_some_and(|a| a.contains("protobuf")) => {
+            Some(Ok(Reply::Stream(
+                crate::openapi::V2_PROTO_CT,
+                full(crate::openapi::v2_protobuf()),
+            )))
+        }
+        ["openapi", ..] | ["swagger.json"] | ["swagger-2.0.0.pb-v1"] => {
+            Some(Err(ApiError::path_not_found()))
+        }
         _ => None,
     }
 }

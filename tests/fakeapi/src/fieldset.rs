@@ -24,7 +24,6 @@ fn is_granular_map(field: &str) -> bool {
             | "binaryData"
             | "capacity"
             | "allocatable"
-            | "selector"
     )
 }
 

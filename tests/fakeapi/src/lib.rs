@@ -13,6 +13,7 @@ mod http;
 mod kubelet;
 mod logs;
 mod objects;
+mod openapi;
 mod paging;
 mod patch;
 mod resources;
