@@ -86,7 +86,7 @@ fn read_file(path: &Path) -> Result<Kubeconfig> {
         KubeconfigError::Parse(parse) => Error::failed(format!(
             "the kubeconfig file {} is not a valid kubeconfig ({}); fix it or point --kubeconfig at another file",
             path.display(),
-            one_line(&parse.to_string())
+            short_parse_error(&parse.to_string())
         )),
         other => Error::failed(format!(
             "the kubeconfig file {} cannot be used ({}); fix it or point --kubeconfig at another file",
@@ -200,6 +200,13 @@ fn io_reason(err: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         _ => one_line(&err.to_string()),
     }
+}
+
+/// The YAML parser's message without its source excerpt: `line 1 column 13: unclosed bracket`.
+fn short_parse_error(text: &str) -> String {
+    let text = one_line(text);
+    let text = text.split(" --> ").next().unwrap_or_default();
+    text.trim_start_matches("error: ").to_string()
 }
 
 /// Error texts from deep libraries can span lines; users get one sentence.
