@@ -7,8 +7,9 @@ use kube::api::ListParams;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-/// How many times an expired list is started over before giving up.
-const MAX_RESTARTS: u32 = 3;
+/// How many times an expired list is started over page by page; after that it is read in one
+/// piece, as client-go's pager does, so a slow reader still finishes.
+const PAGED_RESTARTS: u32 = 2;
 
 /// One page of a list response; items decode only into the fields `T` names.
 #[derive(Deserialize)]
@@ -26,7 +27,8 @@ struct PageMeta {
 }
 
 /// Lists `path` (e.g. `/api/v1/pods`) page by page, folding every item into an accumulator made
-/// by `init`. When a continue token expires, the accumulator is made anew and the list restarts.
+/// by `init`. When a continue token expires (410), the accumulator is made anew and the list
+/// restarts; after a few such restarts the list is read in one request.
 pub async fn fold_list<T, A>(
     cluster: &Cluster,
     path: &str,
@@ -43,6 +45,9 @@ where
         let mut acc = init();
         let mut params = params.clone();
         params.continue_token = None;
+        if restarts > PAGED_RESTARTS {
+            params.limit = None;
+        }
         loop {
             let request = kube::core::Request::new(path).list(&params).map_err(|e| {
                 crate::error::Error::failed(format!("cannot build the list request: {e}"))
@@ -50,9 +55,7 @@ where
             let page: Page<T> = match cluster.client.request(request).await {
                 Ok(page) => page,
                 Err(kube::Error::Api(status))
-                    if status.code == 410
-                        && params.continue_token.is_some()
-                        && restarts < MAX_RESTARTS =>
+                    if status.code == 410 && params.continue_token.is_some() =>
                 {
                     restarts += 1;
                     tracing::info!(

@@ -157,7 +157,7 @@ fn diagnose(components: &[Found], without_plugin: &[String]) -> Vec<Problem> {
         out.push(problem(
             "NO_GFD",
             Severity::Warning,
-            "GPU feature discovery is not running: nodes get no nvidia.com/gpu.product or mig.strategy labels".into(),
+            "no GPU feature discovery DaemonSet found: nvidia.com/gpu.product and nvidia.com/mig.strategy labels are not kept up to date".into(),
             "kubectl mig run and describe work best with it: kubectl mig install --strategy <s> deploys it".into(),
         ));
     }

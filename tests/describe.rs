@@ -1,0 +1,404 @@
+//! `kubectl mig describe` end to end against the fake API server seeded with an AKS-like cluster
+//! built from real node captures, cross-checked with the real kubectl.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in report"))
+}
+
+fn resource<'a>(node: &'a Value, name: &str) -> &'a Value {
+    node["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not on {}", node["name"]))
+}
+
+#[test]
+fn table_snapshot() {
+    let server = TestServer::start(FakeApi::seeded());
+    let out = run(&server, &["describe"]).ok();
+    assert_snapshot("describe-table.txt", &out);
+}
+
+#[test]
+fn wide_snapshot_lists_the_pods() {
+    let server = TestServer::start(FakeApi::seeded());
+    let out = run(&server, &["describe", "-o", "wide"]).ok();
+    assert!(out.contains("ml/infer-llama-0("), "{out}");
+    assert_snapshot("describe-wide.txt", &out);
+}
+
+#[test]
+fn json_schema_and_numbers() {
+    let server = TestServer::start(FakeApi::seeded());
+    let report = run(&server, &["describe", "-o", "json"]).json();
+    let names: Vec<&str> = report["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            A100_MIXED,
+            A100_SINGLE_0,
+            A100_SINGLE_1,
+            A100_80,
+            H100_MIXED,
+            H100_WHOLE
+        ]
+    );
+
+    let mixed = node(&report, A100_MIXED);
+    assert_eq!(mixed["strategy"], "mixed");
+    assert_eq!(mixed["strategySource"], "label");
+    assert_eq!(mixed["gpuProduct"], "NVIDIA-A100-SXM4-40GB");
+    let small = resource(mixed, "nvidia.com/mig-1g.5gb");
+    assert_eq!(small["profile"], "1g.5gb");
+    assert!(small["allocatable"].is_i64() && small["requested"].is_i64() && small["free"].is_i64());
+    assert_eq!(
+        small["allocatable"].as_i64().unwrap() - small["requested"].as_i64().unwrap(),
+        small["free"].as_i64().unwrap()
+    );
+    // The Completed pod on this node requested a device too: it must not count.
+    let holders: Vec<&str> = mixed["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["pods"].as_array().unwrap())
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !holders.iter().any(|p| p.starts_with("batch-embed")),
+        "{holders:?}"
+    );
+    // Mixed node with whole GPUs too: both shown.
+    assert_eq!(resource(mixed, "nvidia.com/gpu")["allocatable"], 2);
+
+    let single = node(&report, A100_SINGLE_0);
+    assert_eq!(single["strategy"], "single");
+    assert_eq!(resource(single, "nvidia.com/gpu")["profile"], "1g.5gb");
+    assert_eq!(resource(single, "nvidia.com/gpu")["allocatable"], 56);
+
+    // H100 NVL, all-balanced, nvidia.com/gpu: 0 still shown; MIG manager config reported.
+    let h100 = node(&report, H100_MIXED);
+    assert_eq!(h100["migConfig"], "all-balanced");
+    assert_eq!(resource(h100, "nvidia.com/gpu")["allocatable"], 0);
+    assert_eq!(resource(h100, "nvidia.com/mig-3g.47gb")["allocatable"], 1);
+
+    // Allocatable 0 is information, shown.
+    assert_eq!(
+        resource(node(&report, A100_80), "nvidia.com/mig-3g.40gb")["allocatable"],
+        0
+    );
+
+    let whole = node(&report, H100_WHOLE);
+    assert_eq!(whole["strategy"], "none");
+    assert_eq!(whole["problems"][0]["code"], "MIG_NOT_ENABLED");
+    assert_eq!(whole["problems"][0]["severity"], "info");
+
+    let summary = report["summary"].as_array().unwrap();
+    let row = summary
+        .iter()
+        .find(|r| r["name"] == "nvidia.com/gpu" && r["profile"] == "1g.5gb")
+        .unwrap();
+    assert_eq!(row["nodes"], 2);
+    assert_eq!(row["allocatable"], 112);
+}
+
+#[test]
+fn yaml_is_the_same_document() {
+    let server = TestServer::start(FakeApi::seeded());
+    let json = run(&server, &["describe", "-o", "json"]).json();
+    let yaml: Value =
+        serde_yaml::from_str(&run(&server, &["describe", "-o", "yaml"]).ok()).unwrap();
+    assert_eq!(json, yaml);
+}
+
+#[test]
+fn named_nodes_selectors_and_all() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["describe", H100_MIXED, A100_80, "-o", "json"]).json();
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
+
+    let r = run(
+        &server,
+        &["describe", "-l", "agentpool=a100single", "-o", "json"],
+    )
+    .json();
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
+    let r = run(
+        &server,
+        &[
+            "describe",
+            "-l",
+            "agentpool in (a100mixed,h100mixed)",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
+    let r = run(
+        &server,
+        &[
+            "describe",
+            "-l",
+            "agentpool notin (a100single),!nvidia.com/mig.config",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 3);
+
+    let gpu_only = run(&server, &["describe", "-o", "json"]).json();
+    let all = run(&server, &["describe", "--all", "-o", "json"]).json();
+    assert_eq!(
+        all["nodes"].as_array().unwrap().len(),
+        gpu_only["nodes"].as_array().unwrap().len() + 2
+    );
+
+    let missing = run(&server, &["describe", A100_80, "no-such-node"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stdout.contains(A100_80),
+        "found nodes are still shown"
+    );
+    assert!(
+        missing.stderr.contains("node \"no-such-node\" not found"),
+        "{}",
+        missing.stderr
+    );
+
+    let both = run(&server, &["describe", A100_80, "-l", "a=b"]);
+    assert_eq!(both.code, 2);
+}
+
+#[test]
+fn paging_faults_and_expired_tokens_give_the_same_answer() {
+    let server = TestServer::start(FakeApi::seeded());
+    let expected = run(&server, &["describe", "-o", "json"]).json();
+    for faults in [
+        Faults {
+            max_page_size: Some(2),
+            ..Default::default()
+        },
+        Faults {
+            max_page_size: Some(3),
+            expire_continue_tokens: true,
+            ..Default::default()
+        },
+        Faults {
+            error_5xx_share: 0.3,
+            error_429_share: 0.2,
+            retry_after_seconds: 0,
+            seed: 7,
+            ..Default::default()
+        },
+    ] {
+        server.api.set_faults(faults.clone());
+        server.api.clear_requests();
+        let got = run(&server, &["describe", "-o", "json"]).json();
+        assert_eq!(got, expected, "with {faults:?}");
+        if faults.max_page_size.is_some() {
+            let paged = server
+                .api
+                .requests()
+                .iter()
+                .filter(|r| r.query.contains("continue="))
+                .count();
+            assert!(paged > 0, "no continue token was used");
+        }
+    }
+}
+
+#[test]
+fn lists_pods_per_node_when_gpu_nodes_are_few() {
+    let api = FakeApi::seeded();
+    for i in 0..80 {
+        api.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": format!("aks-cpu-00000000-vmss{i:06}"), "labels": {"agentpool": "cpu"}},
+            "status": {"allocatable": {"cpu": "4", "pods": "110"}, "conditions": [{"type": "Ready", "status": "True"}]}
+        }));
+    }
+    let server = TestServer::start(api);
+    let report = run(&server, &["describe", "-o", "json"]).json();
+    assert_eq!(report["nodes"].as_array().unwrap().len(), 6);
+    let pod_lists: Vec<String> = server
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(pod_lists.len(), 6, "{pod_lists:?}");
+    assert!(
+        pod_lists.iter().all(|q| q.contains("spec.nodeName")),
+        "{pod_lists:?}"
+    );
+}
+
+#[test]
+fn lists_all_live_pods_once_when_gpu_nodes_are_many() {
+    let server = TestServer::start(FakeApi::seeded());
+    run(&server, &["describe"]).ok();
+    let pod_lists: Vec<String> = server
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(pod_lists.len(), 1, "{pod_lists:?}");
+    assert!(
+        pod_lists[0].contains("status.phase%21%3DSucceeded")
+            || pod_lists[0].contains("status.phase!=Succeeded"),
+        "{pod_lists:?}"
+    );
+    assert!(pod_lists[0].contains("limit=500"), "{pod_lists:?}");
+}
+
+#[test]
+fn capture_files_give_the_live_answer() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = TestServer::start(FakeApi::seeded());
+    let live = run(&server, &["describe", "-o", "json"]).json();
+    let dir = TempDir::new("capture");
+    let yaml = kubectl(&server, &["get", "nodes,pods", "-A", "-o", "yaml"]).ok();
+    let path = dir.path().join("cluster.yaml");
+    std::fs::write(&path, &yaml).unwrap();
+    let home = TempDir::new("capture-home");
+    let from_file = run_plain(
+        home.path(),
+        &["describe", "-f", path.to_str().unwrap(), "-o", "json"],
+    )
+    .json();
+    assert_eq!(from_file, live);
+    // Separate lists, JSON, through stdin.
+    let nodes = kubectl(&server, &["get", "nodes", "-o", "json"]).ok();
+    let pods_path = dir.path().join("pods.json");
+    std::fs::write(
+        &pods_path,
+        kubectl(&server, &["get", "pods", "-A", "-o", "json"]).ok(),
+    )
+    .unwrap();
+    let r = run_with_stdin(
+        None,
+        home.path(),
+        &[
+            "describe",
+            "-f",
+            "-",
+            "-f",
+            pods_path.to_str().unwrap(),
+            "-o",
+            "json",
+        ],
+        &nodes,
+    );
+    assert_eq!(r.json(), live);
+    let r = run_plain(
+        home.path(),
+        &[
+            "describe",
+            "-f",
+            path.to_str().unwrap(),
+            "-l",
+            "agentpool=h100mixed",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn allocatable_matches_kubectl_get_node() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = TestServer::start(FakeApi::seeded());
+    let report = run(&server, &["describe", "-o", "json"]).json();
+    let nodes: Value =
+        serde_json::from_str(&kubectl(&server, &["get", "nodes", "-o", "json"]).ok()).unwrap();
+    for n in nodes["items"].as_array().unwrap() {
+        let name = n["metadata"]["name"].as_str().unwrap();
+        let Some(ours) = report["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+        else {
+            continue;
+        };
+        for (res, qty) in n["status"]["allocatable"].as_object().unwrap() {
+            if res.starts_with("nvidia.com/") {
+                let want: i64 = qty.as_str().unwrap().parse().unwrap();
+                assert_eq!(resource(ours, res)["allocatable"], want, "{name} {res}");
+            }
+        }
+    }
+}
+
+#[test]
+fn requested_matches_kubectl_describe_node_allocated_resources() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = TestServer::start(FakeApi::seeded());
+    let report = run(&server, &["describe", "-o", "json"]).json();
+    for n in report["nodes"].as_array().unwrap() {
+        let name = n["name"].as_str().unwrap();
+        let text = kubectl(&server, &["describe", "node", name]).ok();
+        let allocated = text
+            .split("Allocated resources:")
+            .nth(1)
+            .expect("Allocated resources section");
+        for r in n["resources"].as_array().unwrap() {
+            let res = r["name"].as_str().unwrap();
+            // kubectl prints `  nvidia.com/mig-1g.5gb  3  3` (requests, limits).
+            let line = allocated
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(res));
+            let requested = line
+                .and_then(|l| l.split_whitespace().nth(1))
+                .map(|v| v.parse::<i64>().unwrap())
+                .unwrap_or(0);
+            assert_eq!(r["requested"], requested, "{name} {res}: {line:?}");
+        }
+    }
+}
+
+#[test]
+fn no_gpu_nodes_says_so() {
+    let api = FakeApi::new();
+    api.insert(serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cpu-1"}, "status": {"allocatable": {"cpu": "4"}}}));
+    let server = TestServer::start(api);
+    let r = run(&server, &["describe"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr
+            .contains("No nodes with NVIDIA GPUs found (use --all"),
+        "{}",
+        r.stderr
+    );
+    let json = run(&server, &["describe", "-o", "json"]).json();
+    assert_eq!(json, serde_json::json!({"nodes": [], "summary": []}));
+}
