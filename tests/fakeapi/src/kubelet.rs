@@ -5,7 +5,7 @@
 use crate::api::FakeApi;
 use crate::events::{self, Source};
 use crate::scheduler::{container_requests, set_condition};
-use crate::util::{self, fnv, uuid_from};
+use crate::util::{self, fnv, Prng};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -40,12 +40,7 @@ pub(crate) fn nvidia_smi_list(
     seed: &str,
 ) -> Option<String> {
     let model = display_model(product);
-    let uuid = |tag: &str, i: u64| {
-        uuid_from(
-            fnv(&format!("{seed}/{tag}/{i}")),
-            fnv(&format!("{tag}/{i}/{seed}")),
-        )
-    };
+    let uuid = |tag: &str, i: u64| Prng::new(fnv(&format!("{seed}/{tag}/{i}"))).uuid();
     let mut migs: Vec<String> = Vec::new();
     let mut whole = 0;
     for (name, n) in resources {
@@ -148,6 +143,26 @@ pub(crate) fn run_program(cmdline: &str, smi: impl Fn() -> Option<String>) -> Pr
     p
 }
 
+/// The program of one container of a pod placed on `node`.
+pub(crate) fn program_of(pod: &Value, node: &Value, container: &Value) -> Program {
+    let product = node
+        .pointer("/metadata/labels/nvidia.com~1gpu.product")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let res: Vec<(String, u64)> = container_requests(container)
+        .into_iter()
+        .map(|(k, v)| (k, v.round() as u64))
+        .collect();
+    let seed = format!(
+        "{}/{}",
+        pod["metadata"]["uid"].as_str().unwrap_or(""),
+        container["name"].as_str().unwrap_or("")
+    );
+    run_program(&cmdline(container), || {
+        nvidia_smi_list(product, &res, &seed)
+    })
+}
+
 fn cmdline(c: &Value) -> String {
     ["command", "args"]
         .iter()
@@ -238,11 +253,6 @@ fn start_pod(
         .get("nodes", "", &node_name)
         .cloned()
         .unwrap_or(json!({}));
-    let product = node
-        .pointer("/metadata/labels/nvidia.com~1gpu.product")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
     let host_ip = node
         .pointer("/status/addresses/0/address")
         .and_then(Value::as_str)
@@ -257,12 +267,7 @@ fn start_pod(
     for (list, is_init) in [("initContainers", true), ("containers", false)] {
         for c in pod["spec"][list].as_array().cloned().unwrap_or_default() {
             let cname = c["name"].as_str().unwrap_or("").to_string();
-            let res: Vec<(String, u64)> = container_requests(&c)
-                .into_iter()
-                .map(|(k, v)| (k, v.round() as u64))
-                .collect();
-            let seed = format!("{uid}/{cname}");
-            let prog = run_program(&cmdline(&c), || nvidia_smi_list(&product, &res, &seed));
+            let prog = program_of(&pod, &node, &c);
             logs.push((cname.clone(), prog.output.clone()));
             let sidecar = is_init && c["restartPolicy"] == "Always";
             let base = json!({"name": cname, "image": c["image"], "imageID": format!("{}@sha256:{:016x}", c["image"].as_str().unwrap_or(""), fnv(c["image"].as_str().unwrap_or(""))),

@@ -116,7 +116,18 @@ pub(crate) async fn logs(api: &FakeApi, t: &Target, q: &Query) -> ApiResult<Repl
         )));
     }
     let uid = pod["metadata"]["uid"].as_str().unwrap_or("").to_string();
-    let text = tail(&api.log_of(&uid, &container).unwrap_or_default(), q);
+    let text = api.log_of(&uid, &container).unwrap_or_else(|| {
+        // Pods that did not start here (seeded ones) get their output computed on demand.
+        let node_name = pod["spec"]["nodeName"].as_str().unwrap_or("");
+        let node = api.get("nodes", None, node_name).unwrap_or_default();
+        ["initContainers", "containers"]
+            .iter()
+            .flat_map(|l| pod["spec"][*l].as_array().cloned().unwrap_or_default())
+            .find(|c| c["name"] == container.as_str())
+            .map(|c| crate::kubelet::program_of(&pod, &node, &c).output)
+            .unwrap_or_default()
+    });
+    let text = tail(&text, q);
     if !q.flag("follow") {
         return Ok(Reply::Text(text));
     }

@@ -68,6 +68,16 @@ impl Filter {
     }
 }
 
+/// Cuts the stream abruptly (after giving the frames already queued time to be written).
+async fn cut(tx: &mpsc::Sender<Chunk>) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = tx
+        .send(Err(std::io::Error::other(
+            "watch dropped (fault injection)",
+        )))
+        .await;
+}
+
 /// Starts a watch and answers with its stream.
 pub(crate) fn watch(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
     let q = &req.query;
@@ -142,11 +152,7 @@ pub(crate) fn watch(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
         let send = |b: Bytes| tx.send(Ok(Frame::data(b)));
         for b in initial {
             if drop_after.is_some_and(|n| sent >= n) {
-                let _ = tx
-                    .send(Err(std::io::Error::other(
-                        "watch dropped (fault injection)",
-                    )))
-                    .await;
+                cut(&tx).await;
                 return;
             }
             if send(b).await.is_err() {
@@ -183,11 +189,7 @@ pub(crate) fn watch(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
                 continue;
             };
             if drop_after.is_some_and(|n| sent >= n) {
-                let _ = tx
-                    .send(Err(std::io::Error::other(
-                        "watch dropped (fault injection)",
-                    )))
-                    .await;
+                cut(&tx).await;
                 return;
             }
             if send(line(kind, render(&t, &change.object))).await.is_err() {
