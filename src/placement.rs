@@ -24,6 +24,8 @@ pub struct Offer {
     pub requested: i64,
     /// Free devices, 0 when the node is cordoned or not ready.
     pub free: i64,
+    /// False when the node is cordoned or not ready.
+    pub usable: bool,
     /// The node's `nvidia.com/gpu.product` label.
     pub product: Option<String>,
 }
@@ -53,6 +55,7 @@ pub fn offers(report: &Report) -> Vec<Offer> {
                 allocatable: r.allocatable,
                 requested: r.requested,
                 free: if usable { r.free } else { 0 },
+                usable,
                 product: node.gpu_product.clone(),
             });
         }
@@ -219,27 +222,36 @@ pub fn parse_toleration(text: &str) -> Result<Taint, String> {
 /// A plain-words reason for a pod that stays Pending, from the cluster's current offers.
 pub fn explain_pending(offers: &[Offer], resource: &str, count: i64) -> String {
     let matching: Vec<&Offer> = offers.iter().filter(|o| o.resource == resource).collect();
-    if matching.is_empty() {
-        if let Some(profile) = strategy::profile_of_resource(resource) {
-            if offers
-                .iter()
-                .any(|o| o.profile == profile && o.strategy == Strategy::Single)
-            {
-                return format!(
-                    "the pod asks for {resource} (mixed strategy) but the nodes with {profile} devices run the single strategy and advertise them as nvidia.com/gpu; use --strategy single or let kubectl mig run pick"
-                );
-            }
-        }
-        return format!(
+    let mut why = if matching.is_empty() {
+        format!(
             "no node advertises {resource} ({})",
             offered_summary(offers)
-        );
+        )
+    } else if matching.iter().all(|o| !o.usable) {
+        let nodes: Vec<&str> = matching.iter().map(|o| o.node.as_str()).collect();
+        format!(
+            "every node with {resource} is cordoned or not ready ({})",
+            nodes.join(", ")
+        )
+    } else {
+        let usable = matching.iter().filter(|o| o.usable);
+        let (allocatable, requested) =
+            usable.fold((0, 0), |(a, r), o| (a + o.allocatable, r + o.requested));
+        format!("no node has {count} free {resource} ({allocatable} allocatable, {requested} requested)")
+    };
+    if let Some(profile) = strategy::profile_of_resource(resource) {
+        let single_free: i64 = offers
+            .iter()
+            .filter(|o| o.profile == profile && o.strategy == Strategy::Single)
+            .map(|o| o.free)
+            .sum();
+        if single_free > 0 {
+            why.push_str(&format!(
+                "; nodes that run the single strategy offer {profile} as nvidia.com/gpu ({single_free} free): use --strategy single, or let kubectl mig run pick"
+            ));
+        }
     }
-    let allocatable: i64 = matching.iter().map(|o| o.allocatable).sum();
-    let requested: i64 = matching.iter().map(|o| o.requested).sum();
-    format!(
-        "no node has {count} free {resource} ({allocatable} allocatable, {requested} requested)"
-    )
+    why
 }
 
 /// Every `nvidia.com/gpu.product` value a single-strategy node cut into `profile` can carry,

@@ -155,10 +155,16 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
             place.nodes.len()
         );
     }
+    // Tolerate the taints of the nodes that can take the pod (with --force and no such node,
+    // of every GPU node, so only the resource decides).
     let targets: Vec<&NodeInfo> = snapshot
         .nodes
         .iter()
-        .filter(|n| place.nodes.contains(&n.name) || args.node.as_ref() == Some(&n.name))
+        .filter(|n| {
+            place.nodes.is_empty()
+                || place.nodes.contains(&n.name)
+                || args.node.as_ref() == Some(&n.name)
+        })
         .collect();
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra);

@@ -112,7 +112,15 @@ fn count_above_free_is_explained() {
 #[test]
 fn pending_reason_names_the_other_strategy() {
     let o = offers_with(&[]);
-    assert!(explain_pending(&o, "nvidia.com/mig-1g.5gb", 1).contains("run the single strategy"));
+    let why = explain_pending(&o, "nvidia.com/mig-1g.5gb", 1);
+    assert!(
+        why.starts_with("no node advertises nvidia.com/mig-1g.5gb"),
+        "{why}"
+    );
+    assert!(
+        why.contains("run the single strategy offer 1g.5gb as nvidia.com/gpu (56 free)"),
+        "{why}"
+    );
     assert_eq!(
         explain_pending(&o, "nvidia.com/mig-3g.20gb", 3),
         "no node has 3 free nvidia.com/mig-3g.20gb (2 allocatable, 0 requested)"

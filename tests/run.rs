@@ -1,0 +1,423 @@
+//! `kubectl mig run` end to end: the resource name that fits each strategy, scheduling on the
+//! fake cluster's tiny scheduler and kubelet, logs, exit codes, and nothing left behind.
+
+mod common;
+use common::*;
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn test_pods(api: &FakeApi) -> Vec<Value> {
+    api.list("pods")
+        .into_iter()
+        .filter(|p| p["metadata"]["labels"]["app.kubernetes.io/component"] == "mig-test")
+        .collect()
+}
+
+fn kept_pod(server: &TestServer, args: &[&str]) -> Value {
+    let mut all = vec!["run", "--keep"];
+    all.extend_from_slice(args);
+    let r = run(server, &all);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let pods = test_pods(&server.api);
+    assert_eq!(pods.len(), 1, "{pods:?}");
+    pods.into_iter().next().unwrap()
+}
+
+#[test]
+fn mixed_profile_requests_its_own_resource_and_streams_nvidia_smi() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["run", "--profile", "3g.20gb"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.contains("MIG 3g.20gb"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("requesting 1 × nvidia.com/mig-3g.20gb"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("deleted"), "{}", r.stderr);
+    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+}
+
+#[test]
+fn single_profile_requests_nvidia_gpu_pinned_to_the_product() {
+    let server = TestServer::start(FakeApi::seeded());
+    let pod = kept_pod(&server, &["--profile", "1g.5gb", "--strategy", "single"]);
+    let spec = &pod["spec"];
+    assert_eq!(
+        spec["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
+        "1"
+    );
+    assert_eq!(
+        spec["containers"][0]["resources"]["requests"]["nvidia.com/gpu"],
+        "1"
+    );
+    assert_eq!(
+        spec["nodeSelector"]["nvidia.com/gpu.product"],
+        "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"
+    );
+    assert!(spec["nodeName"]
+        .as_str()
+        .unwrap()
+        .starts_with("aks-a100single-"));
+    let tolerations = spec["tolerations"].as_array().unwrap();
+    assert!(
+        tolerations
+            .iter()
+            .any(|t| t["key"] == "sku" && t["value"] == "gpu"),
+        "{tolerations:?}"
+    );
+    assert_eq!(
+        pod["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kubectl-mig"
+    );
+    assert_eq!(spec["restartPolicy"], "Never");
+}
+
+#[test]
+fn h100_node_with_three_profiles() {
+    let server = TestServer::start(FakeApi::seeded());
+    for profile in ["1g.12gb", "3g.47gb"] {
+        let r = run(
+            &server,
+            &["run", "--node", H100_MIXED, "--profile", profile],
+        );
+        assert_eq!(r.code, 0, "{r:#?}");
+        assert!(r.stdout.contains(&format!("MIG {profile}")), "{}", r.stdout);
+    }
+    // 2g.24gb: its only device is held by mig-check-h100.
+    let r = run(
+        &server,
+        &["run", "--node", H100_MIXED, "--profile", "2g.24gb"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("no node has 1 free nvidia.com/mig-2g.24gb"),
+        "{}",
+        r.stderr
+    );
+    assert!(test_pods(&server.api).is_empty());
+}
+
+#[test]
+fn node_flag_pins_a_tainted_node_and_tolerates_it() {
+    let server = TestServer::start(FakeApi::seeded());
+    let pod = kept_pod(&server, &["--node", A100_SINGLE_1, "--profile", "1g.5gb"]);
+    assert_eq!(pod["spec"]["nodeName"], A100_SINGLE_1);
+    let terms = &pod["spec"]["affinity"]["nodeAffinity"]
+        ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
+    assert_eq!(terms[0]["matchFields"][0]["values"][0], A100_SINGLE_1);
+    assert!(pod["spec"]["tolerations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["key"] == "sku"));
+    // The node runs single: the pod asks for nvidia.com/gpu.
+    assert_eq!(
+        pod["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"],
+        "1"
+    );
+}
+
+#[test]
+fn without_profile_picks_the_smallest_free_one_and_says_so() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["run"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stderr.contains("Using MIG profile 1g.5gb"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unknown_profile_lists_what_the_cluster_offers() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["run", "--profile", "7g.80gb"]);
+    assert_eq!(r.code, 1);
+    let err = r.stderr.trim();
+    assert!(
+        err.starts_with("error: no node offers MIG profile 7g.80gb (offered: 1g.5gb ("),
+        "{err}"
+    );
+    assert!(err.contains("3g.47gb (1 free)"), "{err}");
+    assert!(!err.contains('\n'));
+    assert!(
+        server.api.requests().iter().all(|r| r.method != "POST"),
+        "nothing may be created"
+    );
+}
+
+#[test]
+fn count_above_free_is_refused_before_creating_anything() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["run", "--profile", "3g.20gb", "--count", "4"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("no node has 4 free nvidia.com/mig-3g.20gb"),
+        "{}",
+        r.stderr
+    );
+    assert!(server.api.requests().iter().all(|r| r.method != "POST"));
+}
+
+#[test]
+fn insufficient_capacity_with_force_is_explained_and_cleaned_up() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(&server, &["run", "--profile", "2g.24gb", "--force"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    let err = r.stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
+    assert!(err.contains("cannot be scheduled: no node has 1 free nvidia.com/mig-2g.24gb (1 allocatable, 1 requested)"), "{err}");
+    assert!(
+        err.contains("Insufficient nvidia.com/mig-2g.24gb"),
+        "scheduler message missing: {err}"
+    );
+    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+}
+
+#[test]
+fn wrong_strategy_resource_is_named_as_such() {
+    let server = TestServer::start(FakeApi::seeded());
+    // Only single nodes have 1g.5gb devices once the mixed node is cordoned.
+    let mut node = server.api.get("nodes", None, A100_MIXED).unwrap();
+    node["spec"]["unschedulable"] = Value::Bool(true);
+    server.api.insert(node);
+    let r = run(
+        &server,
+        &[
+            "run",
+            "--profile",
+            "1g.5gb",
+            "--strategy",
+            "mixed",
+            "--force",
+        ],
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(r.stderr.contains("run the single strategy"), "{}", r.stderr);
+    assert!(test_pods(&server.api).is_empty());
+}
+
+#[test]
+fn container_exit_code_is_passed_through() {
+    let server = TestServer::start(FakeApi::seeded());
+    let r = run(
+        &server,
+        &[
+            "run",
+            "--profile",
+            "1g.10gb",
+            "--",
+            "sh",
+            "-c",
+            "echo hello; exit 3",
+        ],
+    );
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stderr.contains("exited with code 3"));
+    assert!(test_pods(&server.api).is_empty());
+}
+
+#[test]
+fn dropped_watch_streams_are_resumed() {
+    let server = TestServer::start(FakeApi::seeded());
+    server.api.set_faults(Faults {
+        drop_watch_after_events: Some(1),
+        ..Default::default()
+    });
+    let r = run(&server, &["run", "--profile", "1g.5gb"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.contains("MIG 1g.5gb"));
+    let watches = server
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.query.contains("watch="))
+        .count();
+    assert!(watches >= 2, "the watch was not resumed ({watches})");
+}
+
+#[test]
+fn timeout_while_pending_cleans_up() {
+    let server = TestServer::start(FakeApi::seeded());
+    server.api.set_scheduler_enabled(false);
+    let started = Instant::now();
+    let r = run(&server, &["run", "--profile", "1g.5gb", "--timeout", "1s"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(r.stderr.contains("did not start within 1s"), "{}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(test_pods(&server.api).is_empty());
+}
+
+#[test]
+fn sigint_while_pending_deletes_the_pod() {
+    let server = TestServer::start(FakeApi::seeded());
+    server.api.set_scheduler_enabled(false);
+    let home = server.kubeconfig().parent().unwrap().to_path_buf();
+    let child = bin(&home)
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args(["run", "--profile", "1g.5gb"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while test_pods(&server.api).is_empty() {
+        assert!(Instant::now() < deadline, "pod never created");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(
+        test_pods(&server.api).is_empty(),
+        "pod left behind after Ctrl-C"
+    );
+}
+
+#[test]
+fn existing_pod_of_the_same_name_is_never_touched() {
+    let server = TestServer::start(FakeApi::seeded());
+    server.api.insert(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "precious", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Pending"}
+    }));
+    let r = run(&server, &["run", "precious", "--profile", "1g.5gb"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr.contains("409") || r.stderr.contains("already exists"),
+        "{}",
+        r.stderr
+    );
+    assert!(server
+        .api
+        .get("pods", Some("default"), "precious")
+        .is_some());
+}
+
+#[test]
+fn namespace_flag_is_used() {
+    let server = TestServer::start(FakeApi::seeded());
+    let pod = kept_pod(&server, &["-n", "gpu-tests", "--profile", "1g.10gb"]);
+    assert_eq!(pod["metadata"]["namespace"], "gpu-tests");
+}
+
+#[test]
+fn offline_dry_run_for_both_strategies_is_a_valid_pod() {
+    let home = TempDir::new("dry");
+    for (strategy, resource) in [
+        ("single", "nvidia.com/gpu"),
+        ("mixed", "nvidia.com/mig-1g.5gb"),
+    ] {
+        let yaml = run_plain(
+            home.path(),
+            &[
+                "run",
+                "--strategy",
+                strategy,
+                "--profile",
+                "1g.5gb",
+                "--dry-run",
+                "-o",
+                "yaml",
+            ],
+        )
+        .ok();
+        let pod: Pod = serde_yaml::from_str(&yaml).unwrap();
+        let c = &pod.spec.as_ref().unwrap().containers[0];
+        assert_eq!(c.command.as_deref().unwrap(), ["nvidia-smi", "-L"]);
+        assert!(c
+            .image
+            .as_deref()
+            .unwrap()
+            .starts_with("nvcr.io/nvidia/cuda:12."));
+        let limits = c.resources.as_ref().unwrap().limits.as_ref().unwrap();
+        assert_eq!(limits[resource].0, "1");
+        assert_eq!(pod.metadata.generate_name.as_deref(), Some("mig-test-"));
+        let json = run_plain(
+            home.path(),
+            &[
+                "run",
+                "--strategy",
+                strategy,
+                "--profile",
+                "1g.5gb",
+                "--dry-run=client",
+                "-o",
+                "json",
+            ],
+        )
+        .json();
+        assert_eq!(json["kind"], "Pod");
+    }
+}
+
+#[test]
+fn dry_run_yaml_is_accepted_by_kubectl_server_side_dry_run() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = TestServer::start(FakeApi::seeded());
+    let home = TempDir::new("dry-kubectl");
+    for strategy in ["single", "mixed"] {
+        let yaml = run_plain(
+            home.path(),
+            &[
+                "run",
+                "test-pod",
+                "--strategy",
+                strategy,
+                "--profile",
+                "1g.5gb",
+                "--dry-run",
+                "-o",
+                "yaml",
+            ],
+        )
+        .ok();
+        let r = kubectl_stdin(&server, &["apply", "--dry-run=server", "-f", "-"], &yaml);
+        assert_eq!(r.code, 0, "{r:#?}");
+        assert!(
+            r.stdout.contains("pod/test-pod created (server dry run)"),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(test_pods(&server.api).is_empty());
+}
+
+#[test]
+fn server_dry_run_stores_nothing() {
+    let server = TestServer::start(FakeApi::seeded());
+    let yaml = run(
+        &server,
+        &[
+            "run",
+            "--profile",
+            "3g.20gb",
+            "--dry-run=server",
+            "-o",
+            "yaml",
+        ],
+    )
+    .ok();
+    let pod: Pod = serde_yaml::from_str(&yaml).unwrap();
+    assert!(pod.metadata.name.unwrap().starts_with("mig-test-"));
+    assert!(test_pods(&server.api).is_empty());
+    assert!(server
+        .api
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.query.contains("dryRun=All")));
+}
