@@ -134,13 +134,28 @@ fn cells(plural: &str, o: &Value) -> Vec<Value> {
     let s = |p: &str, d: &str| json!(o.pointer(p).and_then(Value::as_str).unwrap_or(d));
     match plural {
         "pods" => {
-            let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
-            let ready = o["status"]["containerStatuses"]
+            let sidecars: Vec<&Value> = o["spec"]["initContainers"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|c| c["ready"] == true)
+                .filter(|c| c["restartPolicy"] == "Always")
+                .collect();
+            let total = o["spec"]["containers"].as_array().map_or(0, Vec::len) + sidecars.len();
+            let ready_sidecars = o["status"]["initContainerStatuses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|st| {
+                    st["ready"] == true && sidecars.iter().any(|c| c["name"] == st["name"])
+                })
                 .count();
+            let ready = ready_sidecars
+                + o["status"]["containerStatuses"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| c["ready"] == true)
+                    .count();
             vec![
                 name,
                 json!(format!("{ready}/{total}")),
