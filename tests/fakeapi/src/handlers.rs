@@ -1,18 +1,18 @@
 //! CRUD handlers: get, create, update, patch (merge, strategic, JSON, apply), delete,
 //! delete collection, pod binding and self subject access reviews.
 
-use crate::api::{delete_cascading, yaml_to_json, FakeApi};
+use crate::api::{yaml_to_json, FakeApi};
 use crate::apply::{self, ApplyRequest};
 use crate::http::{Reply, Req, Target};
 use crate::objects;
-use crate::paging::{self, Selectors};
+use crate::paging;
 use crate::patch;
 use crate::status::{self, ApiError, ApiResult};
 use crate::store::Store;
 use crate::{events, util};
 use serde_json::{json, Value};
 
-fn st<'a>(t: &'a Target, name: &'a str) -> status::Target<'a> {
+pub(crate) fn st<'a>(t: &'a Target, name: &'a str) -> status::Target<'a> {
     status::Target {
         plural: t.res.plural,
         group: t.res.group,
@@ -38,7 +38,7 @@ pub(crate) fn present(t: &Target, obj: &Value, in_list: bool) -> Value {
 }
 
 /// Whether this is a dry run (`dryRun=All`); other values are rejected.
-fn dry_run(req: &Req) -> ApiResult<bool> {
+pub(crate) fn dry_run(req: &Req) -> ApiResult<bool> {
     let values: Vec<&str> = req
         .query
         .0
@@ -231,7 +231,7 @@ fn store_new(store: &mut Store, t: &Target, obj: Value, dry: bool) -> Value {
 /// Answers a create (POST on a collection).
 pub(crate) fn create(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
     if t.res.plural == "selfsubjectaccessreviews" {
-        return Ok(access_review(api, req));
+        return Ok(crate::special::access_review(api, req));
     }
     let dry = dry_run(req)?;
     if t.res.namespaced && t.namespace.is_none() {
@@ -329,7 +329,7 @@ fn finish_update(
     Ok(store.put(t.res.plural, new))
 }
 
-fn load_old(store: &Store, t: &Target) -> ApiResult<Value> {
+pub(crate) fn load_old(store: &Store, t: &Target) -> ApiResult<Value> {
     let name = t.name.as_deref().unwrap_or("");
     store
         .get(t.res.plural, t.namespace.as_deref().unwrap_or(""), name)
@@ -452,125 +452,4 @@ fn apply_patch(api: &FakeApi, t: &Target, req: &Req, dry: bool) -> ApiResult<Rep
         (None, None) => unreachable!("apply on a missing object always creates"),
     };
     Ok(Reply::Json(code, present(t, &out, false)))
-}
-
-fn propagation(req: &Req) -> ApiResult<String> {
-    let from_body = serde_json::from_slice::<Value>(&req.body)
-        .ok()
-        .and_then(|b| {
-            b.get("propagationPolicy")
-                .and_then(Value::as_str)
-                .map(String::from)
-        });
-    let p = req
-        .query
-        .get("propagationPolicy")
-        .map(String::from)
-        .or(from_body)
-        .unwrap_or_else(|| "Background".into());
-    if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
-        return Err(ApiError::invalid("DeleteOptions", "", "", &[(
-            "FieldValueNotSupported".into(),
-            "propagationPolicy".into(),
-            format!("Unsupported value: \"{p}\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""),
-        )]));
-    }
-    Ok(p)
-}
-
-fn body_dry_run(req: &Req) -> bool {
-    serde_json::from_slice::<Value>(&req.body)
-        .ok()
-        .and_then(|b| b.get("dryRun").cloned())
-        .is_some_and(|d| d == json!(["All"]))
-}
-
-/// Answers a delete; returns the deleted object's last state.
-pub(crate) fn delete(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
-    let dry = dry_run(req)? || body_dry_run(req);
-    let policy = propagation(req)?;
-    let mut store = api.store();
-    let old = load_old(&store, t)?;
-    if dry {
-        return Ok(Reply::Json(200, present(t, &old, false)));
-    }
-    let (ns, name) = crate::store::key_of(&old);
-    let removed = if policy == "Orphan" {
-        store.remove(t.res.plural, &ns, &name)
-    } else {
-        delete_cascading(&mut store, t.res.plural, &ns, &name)
-    };
-    let mut out = removed.unwrap_or(old);
-    if t.res.plural == "namespaces" {
-        out["status"] = json!({"phase": "Terminating"});
-    }
-    out["metadata"]["deletionTimestamp"] = json!(util::now());
-    Ok(Reply::Json(200, present(t, &out, false)))
-}
-
-/// Answers a delete collection (with selectors); returns the deleted objects as a list.
-pub(crate) fn delete_collection(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
-    let dry = dry_run(req)? || body_dry_run(req);
-    propagation(req)?;
-    let sel = Selectors::parse(&req.query, t.res.plural)?;
-    let mut store = api.store();
-    let keys: Vec<(String, String)> = store
-        .list(t.res.plural, t.namespace.as_deref())
-        .filter(|(_, o)| sel.matches(o))
-        .map(|(k, _)| k.clone())
-        .collect();
-    let mut items = Vec::new();
-    for (ns, name) in keys {
-        let obj = if dry {
-            store.get(t.res.plural, &ns, &name).cloned()
-        } else {
-            delete_cascading(&mut store, t.res.plural, &ns, &name)
-        };
-        items.extend(obj.map(|o| present(t, &o, true)));
-    }
-    let (kind, api_version) = paging::list_header(t);
-    Ok(Reply::Json(
-        200,
-        json!({"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": store.rv().to_string()}, "items": items}),
-    ))
-}
-
-/// Answers `POST pods/<name>/binding`.
-pub(crate) fn bind(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
-    let body = parse_body(req)?;
-    let node = body
-        .pointer("/target/name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let mut store = api.store();
-    let mut pod = load_old(&store, t)?;
-    if let Some(cur) = pod.pointer("/spec/nodeName").and_then(Value::as_str) {
-        return Err(ApiError::new(409, "Conflict", format!(
-            "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{cur}\"",
-            t.name.as_deref().unwrap_or(""), t.name.as_deref().unwrap_or("")
-        )));
-    }
-    pod["spec"]["nodeName"] = json!(node);
-    crate::scheduler::set_condition(&mut pod, "PodScheduled", "True", None, None);
-    store.put("pods", pod);
-    Ok(Reply::Json(201, status::success(json!({}))))
-}
-
-fn access_review(api: &FakeApi, req: &Req) -> Reply {
-    let mut body = serde_json::from_slice::<Value>(&req.body).unwrap_or_else(|_| json!({}));
-    let resource = body
-        .pointer("/spec/resourceAttributes/resource")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let denied = api.faults().faults.forbidden.contains(&resource);
-    body["status"] = if denied {
-        json!({"allowed": false, "denied": true})
-    } else {
-        json!({"allowed": true, "reason": "fake-apiserver allows everything"})
-    };
-    body["apiVersion"] = json!("authorization.k8s.io/v1");
-    body["kind"] = json!("SelfSubjectAccessReview");
-    Reply::Json(201, body)
 }

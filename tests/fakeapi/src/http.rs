@@ -4,7 +4,7 @@
 use crate::api::{FakeApi, RequestRecord};
 use crate::resources::{self, Resource};
 use crate::status::{ApiError, ApiResult};
-use crate::{discovery, handlers, logs, table, util, watch};
+use crate::{delete, discovery, handlers, logs, special, table, util, watch};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
@@ -309,11 +309,11 @@ async fn dispatch(api: &FakeApi, req: &Req) -> ApiResult<Reply> {
             Reply::Json(200, table::maybe_table(req, &t, obj, false))
         }
         (&Method::POST, false, None) => handlers::create(api, &t, req)?,
-        (&Method::POST, true, Some("binding")) => handlers::bind(api, &t, req)?,
+        (&Method::POST, true, Some("binding")) => special::bind(api, &t, req)?,
         (&Method::PUT, true, _) => handlers::update(api, &t, req)?,
         (&Method::PATCH, true, _) => handlers::patch(api, &t, req)?,
-        (&Method::DELETE, true, None) => handlers::delete(api, &t, req)?,
-        (&Method::DELETE, false, None) => handlers::delete_collection(api, &t, req)?,
+        (&Method::DELETE, true, None) => delete::delete(api, &t, req)?,
+        (&Method::DELETE, false, None) => delete::delete_collection(api, &t, req)?,
         (m, _, _) => return Err(ApiError::method_not_allowed(m.as_str())),
     };
     Ok(reply)

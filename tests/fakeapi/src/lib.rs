@@ -5,6 +5,7 @@
 
 mod api;
 mod apply;
+mod delete;
 mod discovery;
 mod events;
 mod fieldset;
@@ -20,6 +21,7 @@ mod resources;
 mod scheduler;
 mod seed;
 mod selectors;
+mod special;
 mod status;
 mod store;
 mod table;
