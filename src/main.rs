@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod collect;
 mod commands;
+mod complete;
 mod components;
 mod duration;
 mod error;
@@ -33,6 +34,9 @@ use error::{Error, Result};
 use std::io::Write;
 
 fn main() {
+    if let Some(code) = complete::hidden_entry() {
+        std::process::exit(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -28,3 +28,17 @@ pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> Result<()> {
     out.flush()
         .map_err(|e| Error::failed(format!("cannot write the completion script: {e}")))
 }
+
+/// Writes the man pages (`kubectl-mig.1` and one per subcommand, `kubectl-mig-describe.1`, ...)
+/// into `dir`, for the release archive (`kubectl-mig __man DIR`).
+pub fn man_pages(dir: &std::path::Path) -> Result<()> {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    std::fs::create_dir_all(dir)
+        .and_then(|()| clap_mangen::generate_to(cmd, dir))
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot write the man pages into {}: {e}",
+                dir.display()
+            ))
+        })
+}
