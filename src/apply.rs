@@ -90,7 +90,11 @@ pub fn display_name(obj: &Value) -> String {
     )
 }
 
-fn api_for(cluster: &Cluster, obj: &Value) -> Result<(Api<DynamicObject>, String, String)> {
+/// The API for an object's kind and namespace, its name, and the `Op` naming it in errors.
+fn api_for<'a>(
+    cluster: &Cluster,
+    obj: &'a Value,
+) -> Result<(Api<DynamicObject>, String, Target<'a>)> {
     let api_version = obj["apiVersion"].as_str().unwrap_or_default();
     let kind = obj["kind"].as_str().unwrap_or_default();
     let (ar, namespaced) = resource(api_version, kind).ok_or_else(|| {
@@ -102,22 +106,39 @@ fn api_for(cluster: &Cluster, obj: &Value) -> Result<(Api<DynamicObject>, String
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let plural = ar.plural.clone();
-    let api = if namespaced {
-        let ns = obj["metadata"]["namespace"].as_str().unwrap_or("default");
-        Api::namespaced_with(cluster.client.clone(), ns, &ar)
-    } else {
-        Api::all_with(cluster.client.clone(), &ar)
+    let namespace = namespaced.then(|| obj["metadata"]["namespace"].as_str().unwrap_or("default"));
+    let api = match namespace {
+        Some(ns) => Api::namespaced_with(cluster.client.clone(), ns, &ar),
+        None => Api::all_with(cluster.client.clone(), &ar),
     };
-    Ok((api, name, plural))
+    let target = Target {
+        plural: ar.plural,
+        namespace,
+    };
+    Ok((api, name, target))
+}
+
+/// What an object's requests are about, for error messages.
+struct Target<'a> {
+    plural: String,
+    namespace: Option<&'a str>,
+}
+
+impl Target<'_> {
+    fn op<'b>(&'b self, verb: &'b str) -> Op<'b> {
+        match self.namespace {
+            Some(ns) => Op::new(verb, &self.plural).in_ns(ns),
+            None => Op::new(verb, &self.plural),
+        }
+    }
 }
 
 /// Reads the live copy of an object, if any.
 pub async fn get(cluster: &Cluster, obj: &Value) -> Result<Option<DynamicObject>> {
-    let (api, name, plural) = api_for(cluster, obj)?;
+    let (api, name, target) = api_for(cluster, obj)?;
     api.get_opt(&name)
         .await
-        .map_err(|e| cluster.error(e, Op::new("get", &plural)))
+        .map_err(|e| cluster.error(e, target.op("get")))
 }
 
 /// Server-side applies an object (or asks the server to validate it with `dry_run`).
@@ -128,14 +149,14 @@ pub async fn apply(
     dry_run: bool,
     force: bool,
 ) -> Result<Outcome> {
-    let (api, name, plural) = api_for(cluster, obj)?;
+    let (api, name, target) = api_for(cluster, obj)?;
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
     params.force = force;
     let after = api
         .patch(&name, &params, &Patch::Apply(obj))
         .await
-        .map_err(|e| cluster.error(e, Op::new("patch", &plural)))?;
+        .map_err(|e| cluster.error(e, target.op("patch")))?;
     Ok(match before {
         None => Outcome::Created,
         Some(b) if b.metadata.resource_version == after.metadata.resource_version => {

@@ -137,9 +137,41 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let objects = manifests::install::objects(&config);
     let server_dry_run = dry_run == DryRun::Server;
     let mut changed = 0;
+    let mut unvalidated = 0;
+    let mut namespace_exists = true;
     for obj in &objects {
+        let namespaced = obj["metadata"]["namespace"].is_string();
+        if server_dry_run && namespaced && !namespace_exists {
+            // The server can only validate namespaced objects in a namespace that exists.
+            unvalidated += 1;
+            if args.output.is_none() {
+                writeln!(
+                    out,
+                    "{} not validated (namespace {} does not exist yet)",
+                    apply::display_name(obj),
+                    config.namespace
+                )
+                .map_err(output::io_error)?;
+            }
+            continue;
+        }
         let before = apply::get(&cluster, obj).await?;
+        if obj["kind"] == "Namespace" && before.is_none() {
+            namespace_exists = false;
+        }
         if let Some(existing) = &before {
+            if obj["kind"] == "Namespace" && !owned(existing) {
+                // A namespace someone made for us is used as it is, never relabelled.
+                if args.output.is_none() {
+                    writeln!(
+                        out,
+                        "{} unchanged (exists; not managed by kubectl mig)",
+                        apply::display_name(obj)
+                    )
+                    .map_err(output::io_error)?;
+                }
+                continue;
+            }
             if !owned(existing) && !args.force {
                 return Err(Error::failed(format!(
                     "{} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over",
