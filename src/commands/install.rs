@@ -203,10 +203,17 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
         output::write_objects(out, format, &objects)?;
     }
     if server_dry_run {
+        let validated = objects.len() - unvalidated;
         eprintln!(
-            "The server accepted all {} objects; nothing was changed (dry run).",
+            "The server accepted {validated} of {} objects; nothing was changed (dry run).",
             objects.len()
         );
+        if unvalidated > 0 {
+            eprintln!(
+                "The other {unvalidated} live in namespace {ns}, which the server can validate them in once it exists (kubectl create namespace {ns}).",
+                ns = config.namespace
+            );
+        }
         return Ok(());
     }
     match (changed, previous.as_deref()) {
