@@ -1,5 +1,5 @@
 //! Shared helpers for the end-to-end tests: run the real binary against the fake API server.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub use fakeapi::{FakeApi, Faults, TestServer};
 use std::path::{Path, PathBuf};
