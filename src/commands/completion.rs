@@ -21,12 +21,30 @@ pub struct CompletionArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The executable the scripts complete.
+const BIN: &str = "kubectl-mig";
+
 /// Runs `kubectl mig completion`.
 pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> Result<()> {
-    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-    clap_complete::generate(args.shell, &mut cmd, "kubectl-mig", out);
-    out.flush()
+    out.write_all(script(args.shell).as_bytes())
+        .and_then(|()| out.flush())
         .map_err(|e| Error::failed(format!("cannot write the completion script: {e}")))
+}
+
+/// The completion script for `shell`.
+pub fn script(shell: clap_complete::Shell) -> String {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        // clap_complete's bash script spells subcommand states two ways when the binary name has
+        // a hyphen (clap-rs/clap#6421), so no subcommand's flags complete; use the loop's spelling.
+        clap_complete::Shell::Bash => {
+            text.replace("kubectl__subcmd__mig__subcmd__", "kubectl__mig__subcmd__")
+        }
+        _ => text,
+    }
 }
 
 /// Writes the man pages (`kubectl-mig.1` and one per subcommand, `kubectl-mig-describe.1`, ...)
