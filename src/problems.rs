@@ -103,6 +103,8 @@ pub fn diagnose(
         ));
     }
 
+    plan_mismatch(node, strategy, resources, &mut out);
+
     let capable = node.labels.get(strategy::CAPABLE_LABEL).map(String::as_str) == Some("true");
     let product_mig = product.and_then(strategy::profile_of_product).is_some();
     if capable && !exposes_mig && !product_mig && strategy::labelled_profiles(node).is_empty() {
@@ -185,6 +187,25 @@ fn advertised_but_missing(
             ));
         }
     }
+    let has_gpus = node
+        .labels
+        .get(crate::collect::AKS_ACCELERATOR_LABEL)
+        .is_some_and(|v| v == "nvidia")
+        || node
+            .labels
+            .get("nvidia.com/gpu.present")
+            .is_some_and(|v| v == "true");
+    if has_gpus && resources.is_empty() {
+        out.push(problem(
+            "DEVICES_NOT_ADVERTISED",
+            Severity::Error,
+            "the node has NVIDIA GPUs but advertises no nvidia.com/gpu or nvidia.com/mig-* resource".into(),
+            format!(
+                "install the device plugin (kubectl mig install --strategy single|mixed), or {}",
+                plugin_hint(&node.name)
+            ),
+        ));
+    }
     let single_profile = product
         .and_then(strategy::profile_of_product)
         .filter(|p| *p != "INVALID");
@@ -251,3 +272,45 @@ fn count_mismatch(
         }
     }
 }
+
+/// The AKS VM size label.
+const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
+
+/// A node whose GPUs are all cut into one profile advertises as many devices as the plan for its
+/// VM size predicts (`kubectl mig plan`); fewer means some GPUs failed their MIG setup.
+fn plan_mismatch(
+    node: &NodeInfo,
+    strategy: Strategy,
+    resources: &[ResourceReport],
+    out: &mut Vec<Problem>,
+) {
+    let Some(vm_size) = node.labels.get(INSTANCE_TYPE_LABEL) else {
+        return;
+    };
+    let advertised: Vec<&ResourceReport> = resources.iter().filter(|r| r.allocatable > 0).collect();
+    let (profile, alloc) = match (strategy, advertised.as_slice()) {
+        (Strategy::Single, [gpu]) if gpu.name == GPU_RESOURCE => match gpu.profile.as_deref() {
+            Some(p) if p != "INVALID" => (p, gpu.allocatable),
+            _ => return,
+        },
+        (Strategy::Mixed, [one]) => match strategy::profile_of_resource(&one.name) {
+            Some(p) => (p, one.allocatable),
+            None => return,
+        },
+        _ => return,
+    };
+    let Some(expected) = crate::aks::expected_instances(vm_size, profile) else {
+        return;
+    };
+    if i64::from(expected) != alloc {
+        out.push(problem(
+            "PLAN_MISMATCH",
+            Severity::Warning,
+            format!("a {vm_size} with every GPU cut into {profile} should offer {expected} devices, but the node advertises {alloc}"),
+            format!("some GPUs may have failed their MIG setup or use another layout: check nvidia-smi mig -lgi on the node and compare with kubectl mig plan --vm-size {vm_size}"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests;
