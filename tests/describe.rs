@@ -402,3 +402,38 @@ fn no_gpu_nodes_says_so() {
     let json = run(&server, &["describe", "-o", "json"]).json();
     assert_eq!(json, serde_json::json!({"nodes": [], "summary": []}));
 }
+
+#[test]
+fn terminal_gets_usage_bars_and_color_unless_no_color() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: script(1) not found; skipping the terminal check");
+        return;
+    }
+    let server = TestServer::start(FakeApi::seeded());
+    let on_tty = |no_color: bool| {
+        let cmd = format!(
+            "{} --kubeconfig {} describe -l agentpool=a100mixed",
+            env!("CARGO_BIN_EXE_kubectl-mig"),
+            server.kubeconfig().display()
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    let colored = on_tty(false);
+    assert!(colored.contains("USAGE"), "{colored}");
+    assert!(colored.contains("\x1b[33m■■\x1b[0m"), "{colored:?}");
+    let plain = on_tty(true);
+    assert!(plain.contains("■■□□□□□□□□□□□□"), "{plain}");
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    // Not a terminal: no bars at all.
+    let piped = run(&server, &["describe", "-l", "agentpool=a100mixed"]).ok();
+    assert!(!piped.contains("USAGE") && !piped.contains('■'));
+}
