@@ -42,7 +42,8 @@ pub struct Problem {
     pub hint: String,
 }
 
-fn problem(code: &'static str, severity: Severity, message: String, hint: String) -> Problem {
+/// A finding (shorthand for the struct literal).
+pub fn problem(code: &'static str, severity: Severity, message: String, hint: String) -> Problem {
     Problem {
         code,
         severity,

@@ -7,7 +7,7 @@ use crate::commands::install::find_components;
 use crate::components::{Component, Found};
 use crate::error::Result;
 use crate::output::{self, Format};
-use crate::problems::{Problem, Severity};
+use crate::problems::{problem, Problem, Severity};
 use crate::render::table::Table;
 use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
@@ -104,15 +104,6 @@ async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
         })
         .filter_map(|p| p.spec.and_then(|s| s.node_name))
         .collect())
-}
-
-fn problem(code: &'static str, severity: Severity, message: String, hint: String) -> Problem {
-    Problem {
-        code,
-        severity,
-        message,
-        hint,
-    }
 }
 
 /// What looks wrong with the installed stack.

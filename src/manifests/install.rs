@@ -2,7 +2,7 @@
 //! (GFD) with a MIG strategy, and Node Feature Discovery (NFD) that turns GFD's feature files
 //! into node labels. Modelled on NVIDIA's `nvidia-device-plugin` chart and NFD's own chart.
 
-use super::{MANAGED_BY, PART_OF};
+use super::{labels, meta, selector};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -46,30 +46,8 @@ impl InstallConfig {
     }
 }
 
-fn labels(name: &str, component: &str) -> Value {
-    json!({
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/instance": "kubectl-mig",
-        MANAGED_BY.0: MANAGED_BY.1,
-        PART_OF.0: PART_OF.1,
-    })
-}
-
-fn meta(name: &str, namespace: Option<&str>, component: &str) -> Value {
-    let mut m = json!({ "name": name, "labels": labels(name, component) });
-    if let Some(ns) = namespace {
-        m["namespace"] = json!(ns);
-    }
-    m
-}
-
-fn selector(name: &str) -> Value {
-    json!({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "kubectl-mig" })
-}
-
 /// GPU taints of AKS GPU pools, GPU Operator nodes and critical add-on pools.
-fn gpu_tolerations() -> Value {
+pub(super) fn gpu_tolerations() -> Value {
     json!([
         { "key": "CriticalAddonsOnly", "operator": "Exists" },
         { "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" },

@@ -4,25 +4,15 @@
 //! Modelled on NFD's own chart, v0.19.
 
 use super::install::NFD_IMAGE;
-use super::{MANAGED_BY, PART_OF};
+use super::{restricted_security_context, selector};
 use serde_json::{json, Value};
 
 fn labels(name: &str, role: &str) -> Value {
-    json!({
-        "app.kubernetes.io/name": name,
-        "app.kubernetes.io/component": format!("nfd-{role}"),
-        "app.kubernetes.io/instance": "kubectl-mig",
-        MANAGED_BY.0: MANAGED_BY.1,
-        PART_OF.0: PART_OF.1,
-    })
+    super::labels(name, &format!("nfd-{role}"))
 }
 
 fn meta(name: &str, ns: Option<&str>, role: &str) -> Value {
-    let mut m = json!({ "name": name, "labels": labels(name, role) });
-    if let Some(ns) = ns {
-        m["namespace"] = json!(ns);
-    }
-    m
+    super::meta(name, ns, &format!("nfd-{role}"))
 }
 
 /// A CRD of NFD's API group. The schema keeps unknown fields: NFD validates its own objects.
@@ -75,17 +65,13 @@ fn binding(kind: &str, name: &str, ns: &str, role: &str, sa: &str) -> Value {
     })
 }
 
+/// The GPU taints the NVIDIA daemons tolerate, and the control plane's: NFD labels every node.
 fn tolerations() -> Value {
-    json!([
-        { "key": "CriticalAddonsOnly", "operator": "Exists" },
-        { "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" },
-        { "key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule" },
-        { "key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule" },
-    ])
-}
-
-fn selector(name: &str) -> Value {
-    json!({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "kubectl-mig" })
+    let mut t = super::install::gpu_tolerations();
+    if let Some(list) = t.as_array_mut() {
+        list.push(json!({ "key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule" }));
+    }
+    t
 }
 
 fn env_field(name: &str, path: &str) -> Value {
@@ -117,12 +103,7 @@ fn master(ns: &str) -> Value {
                         "command": ["nfd-master"],
                         "args": ["-crd-controller=true", "-metrics=8081"],
                         "env": [env_field("NODE_NAME", "spec.nodeName")],
-                        "securityContext": {
-                            "allowPrivilegeEscalation": false,
-                            "capabilities": { "drop": ["ALL"] },
-                            "readOnlyRootFilesystem": true,
-                            "runAsNonRoot": true,
-                        },
+                        "securityContext": restricted_security_context(),
                         "volumeMounts": [{ "name": "nfd-master-conf", "mountPath": "/etc/kubernetes/node-feature-discovery", "readOnly": true }],
                     }],
                     "volumes": [{ "name": "nfd-master-conf", "configMap": { "name": "nfd-master-conf", "items": [{ "key": "nfd-master.conf", "path": "nfd-master.conf" }] } }],
@@ -158,12 +139,7 @@ fn worker(ns: &str) -> Value {
                             env_field("POD_NAME", "metadata.name"),
                             env_field("POD_UID", "metadata.uid"),
                         ],
-                        "securityContext": {
-                            "allowPrivilegeEscalation": false,
-                            "capabilities": { "drop": ["ALL"] },
-                            "readOnlyRootFilesystem": true,
-                            "runAsNonRoot": true,
-                        },
+                        "securityContext": restricted_security_context(),
                         "volumeMounts": [
                             mount("host-boot", "/host-boot"),
                             mount("host-os-release", "/host-etc/os-release"),
@@ -211,12 +187,7 @@ fn gc(ns: &str) -> Value {
                         "command": ["nfd-gc"],
                         "args": ["-gc-interval=1h"],
                         "env": [env_field("NODE_NAME", "spec.nodeName")],
-                        "securityContext": {
-                            "allowPrivilegeEscalation": false,
-                            "capabilities": { "drop": ["ALL"] },
-                            "readOnlyRootFilesystem": true,
-                            "runAsNonRoot": true,
-                        },
+                        "securityContext": restricted_security_context(),
                     }],
                 }
             }
