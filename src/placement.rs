@@ -97,9 +97,26 @@ pub struct Placement {
     pub nodes: Vec<String>,
 }
 
-/// Why no placement could be made (the message lists what the cluster offers).
+/// Why no placement could be made (the message lists what the cluster offers), and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NoPlacement(pub String);
+pub struct NoPlacement {
+    /// What is missing.
+    pub why: String,
+    /// The next step.
+    pub next: &'static str,
+}
+
+const OTHER_FLAGS: &str =
+    "pick another --profile or --count, or pass --force to create the pod anyway";
+
+impl NoPlacement {
+    fn flags(why: String) -> Self {
+        NoPlacement {
+            why,
+            next: OTHER_FLAGS,
+        }
+    }
+}
 
 /// Chooses the profile (given, or the smallest with a free device) and the strategy whose
 /// nodes have room for `count` devices on one node.
@@ -119,7 +136,7 @@ pub fn choose(
         Some(p) => {
             if !usable.iter().any(|o| o.profile == p) {
                 let scope = only.map_or(String::new(), |s| format!(" with the {s} strategy"));
-                return Err(NoPlacement(format!(
+                return Err(NoPlacement::flags(format!(
                     "no node offers MIG profile {p}{scope} ({summary})"
                 )));
             }
@@ -158,7 +175,13 @@ pub fn choose(
             });
         }
     }
-    Err(NoPlacement(match profile {
+    if profile.is_none() && usable.is_empty() {
+        return Err(NoPlacement {
+            why: "no node offers any MIG device".into(),
+            next: "enable MIG on the GPUs (kubectl mig plan), install the device plugin with a MIG strategy (kubectl mig install --strategy single|mixed), then check kubectl mig describe",
+        });
+    }
+    Err(NoPlacement::flags(match profile {
         Some(p) => {
             let best = usable
                 .iter()
@@ -169,9 +192,6 @@ pub fn choose(
                 "no node has {count} free {} (the most on one node is {} on {}: {} allocatable, {} requested; {summary})",
                 best.resource, best.free, best.node, best.allocatable, best.requested
             )
-        }
-        None if usable.is_empty() => {
-            format!("no node offers MIG devices ({summary}); install the device plugin with kubectl mig install, or check kubectl mig describe")
         }
         None => format!("no node has {count} free MIG device(s) of any profile ({summary})"),
     }))

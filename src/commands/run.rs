@@ -140,12 +140,8 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
     let count = i64::from(args.count);
     let place = match placement::choose(&offers, args.profile.as_deref(), count, fixed) {
         Ok(place) => place,
-        Err(NoPlacement(why)) if args.force => forced(args, fixed, &report, &why)?,
-        Err(NoPlacement(why)) => {
-            return Err(Error::failed(format!(
-                "{why}; pick another --profile or --count, or pass --force to create the pod anyway"
-            )))
-        }
+        Err(NoPlacement { why, .. }) if args.force => forced(args, fixed, &report, &why)?,
+        Err(NoPlacement { why, next }) => return Err(Error::failed(format!("{why}; {next}"))),
     };
     if args.profile.is_none() {
         eprintln!(

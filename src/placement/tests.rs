@@ -92,7 +92,7 @@ fn smallest_free_profile_is_picked() {
 fn unknown_profile_lists_offers() {
     let err = choose(&offers_with(&[]), Some("7g.40gb"), 1, None).unwrap_err();
     assert_eq!(
-        err.0,
+        err.why,
         "no node offers MIG profile 7g.40gb (offered: 1g.5gb (56 free), 2g.10gb (3 free), 3g.20gb (2 free))"
     );
 }
@@ -106,7 +106,7 @@ fn count_above_free_is_explained() {
         None,
     )
     .unwrap_err();
-    assert!(err.0.starts_with("no node has 1 free nvidia.com/mig-3g.20gb (the most on one node is 0 on mixed: 2 allocatable, 2 requested"), "{}", err.0);
+    assert!(err.why.starts_with("no node has 1 free nvidia.com/mig-3g.20gb (the most on one node is 0 on mixed: 2 allocatable, 2 requested"), "{}", err.why);
 }
 
 #[test]
@@ -143,4 +143,11 @@ fn tolerations_parse() {
     );
     assert!(parse_toleration("sku=gpu").is_err());
     assert!(parse_toleration("sku:Sometimes").is_err());
+}
+
+#[test]
+fn no_mig_at_all_says_how_to_get_some() {
+    let err = choose(&[], None, 1, None).unwrap_err();
+    assert_eq!(err.why, "no node offers any MIG device");
+    assert!(err.next.contains("kubectl mig install"));
 }
