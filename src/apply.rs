@@ -153,10 +153,17 @@ pub async fn apply(
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
     params.force = force;
-    let after = api
-        .patch(&name, &params, &Patch::Apply(obj))
-        .await
-        .map_err(|e| cluster.error(e, target.op("patch")))?;
+    let after = match api.patch(&name, &params, &Patch::Apply(obj)).await {
+        Ok(after) => after,
+        Err(kube::Error::Api(s)) if s.code == 409 => {
+            return Err(Error::failed(format!(
+                "{} was changed by someone else since kubectl mig applied it ({}); look at the change, then rerun with --force to take the fields back",
+                display_name(obj),
+                s.message.split_whitespace().collect::<Vec<_>>().join(" ")
+            )))
+        }
+        Err(e) => return Err(cluster.error(e, target.op("patch"))),
+    };
     Ok(match before {
         None => Outcome::Created,
         Some(b) if b.metadata.resource_version == after.metadata.resource_version => {

@@ -597,3 +597,42 @@ fn helm_mode_prints_the_equivalent_commands() {
     assert_eq!(r.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&r.stderr).contains("helm is not on your PATH"));
 }
+
+#[test]
+fn fields_changed_by_someone_else_need_force() {
+    if !have_kubectl() {
+        return;
+    }
+    let server = TestServer::start(clean_cluster());
+    run(&server, &["install", "--strategy", "mixed"]).ok();
+    // Another manager takes over MIG_STRATEGY with a server-side apply of its own.
+    let other = r#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"nvidia-device-plugin","namespace":"nvidia-device-plugin"},"spec":{"selector":{"matchLabels":{"app.kubernetes.io/name":"nvidia-device-plugin","app.kubernetes.io/instance":"kubectl-mig"}},"template":{"metadata":{"labels":{"app.kubernetes.io/name":"nvidia-device-plugin","app.kubernetes.io/instance":"kubectl-mig"}},"spec":{"containers":[{"name":"nvidia-device-plugin-ctr","env":[{"name":"MIG_STRATEGY","value":"single"}]}]}}}}"#;
+    let r = kubectl_stdin(
+        &server,
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager=someone",
+            "-f",
+            "-",
+        ],
+        other,
+    );
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = run(&server, &["install", "--strategy", "mixed"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("was changed by someone else since kubectl mig applied it"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&server, &["install", "--strategy", "mixed", "--force"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let ds = server
+        .api
+        .get("daemonsets", Some(NS), "nvidia-device-plugin")
+        .unwrap();
+    assert_eq!(env_of(&ds, "MIG_STRATEGY").as_deref(), Some("mixed"));
+}
