@@ -147,6 +147,30 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
         .await
         .map_err(|e| cluster.error(e, Op::new("list", "pods").in_ns(&cfg.namespace)))?;
     let mut parts = Vec::new();
+    let with_plugin: std::collections::BTreeSet<String> = list
+        .items
+        .iter()
+        .filter(|p| {
+            p.metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("app.kubernetes.io/name"))
+                .is_some_and(|n| n == "nvidia-device-plugin")
+        })
+        .filter_map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()))
+        .collect();
+    let gpu_nodes = collect::snapshot(cluster, &[], None, false).await?.nodes;
+    let without: Vec<&str> = gpu_nodes
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| !with_plugin.contains(*n))
+        .collect();
+    if !without.is_empty() {
+        parts.push(format!(
+            "no device plugin pod on {} (their taints or labels keep the DaemonSet away: compare kubectl describe node with the DaemonSet's tolerations and affinity)",
+            without.join(", ")
+        ));
+    }
     for pod in list.items {
         let ready = pod
             .status
