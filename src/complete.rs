@@ -147,7 +147,7 @@ fn flags(cmd: &clap::Command, typed: &Typed) -> Vec<Candidate> {
 fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
     use live::Lookup;
     use values::Section;
-    let live = |what| live::lookup(&global_args(typed), what);
+    let live = |what| live::lookup(&global_args(typed), what).unwrap_or_default();
     let kubeconfig = typed.value("kubeconfig").map(expand_home);
     let candidates = match (typed.subcommand.as_deref(), arg.get_id().as_str()) {
         (_, "context") => values::kubeconfig_names(kubeconfig.as_deref(), Section::Contexts),
@@ -166,10 +166,7 @@ fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
         (Some("run"), "node") => live(Lookup::OfferingNodes {
             profile: typed.value("profile").map(String::from),
         }),
-        (Some("run"), "profile") => live(Lookup::Profiles {
-            node: typed.value("node").map(String::from),
-            strategy: typed.value("strategy").map(String::from),
-        }),
+        (Some("run"), "profile") => run_profiles(typed),
         (Some("profiles"), "gpu") => values::gpu_models(),
         (Some("plan"), "vm_size") => values::vm_sizes(),
         (Some("plan"), "gpu_instance_profile") => {
@@ -186,6 +183,22 @@ fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
         _ => Vec::new(),
     };
     (candidates, DIRECTIVE_NO_FILES)
+}
+
+/// `run --profile`: what the cluster offers; the catalog's profiles when the pod is only printed
+/// for a given strategy (no cluster needed) or the cluster cannot be asked.
+fn run_profiles(typed: &Typed) -> Vec<Candidate> {
+    let offline = matches!(typed.value("dry_run"), Some("" | "client"))
+        && matches!(typed.value("strategy"), Some("single" | "mixed"))
+        && !typed.has("node");
+    if offline {
+        return values::catalog_profiles();
+    }
+    let lookup = live::Lookup::Profiles {
+        node: typed.value("node").map(String::from),
+        strategy: typed.value("strategy").map(String::from),
+    };
+    live::lookup(&global_args(typed), lookup).unwrap_or_else(values::catalog_profiles)
 }
 
 /// The connection flags typed so far, as the commands would read them.
@@ -301,6 +314,14 @@ mod tests {
     }
 
     #[test]
+    fn offline_dry_run_offers_the_catalog_profiles() {
+        let words = ["run", "--dry-run", "--strategy", "mixed", "--profile", "7g"];
+        let profiles = values_of(&words);
+        assert!(profiles.contains(&"7g.80gb".to_string()), "{profiles:?}");
+        assert!(profiles.iter().all(|p| p.starts_with("7g")));
+    }
+
+    #[test]
     fn file_flags_let_the_shell_complete_paths() {
         let c = complete_words(&["describe", "-f", ""]);
         assert_eq!((c.candidates.len(), c.directive), (0, DIRECTIVE_DEFAULT));
@@ -325,6 +346,9 @@ mod tests {
         let started = std::time::Instant::now();
         let c = complete_words(&["--kubeconfig", &path, "describe", ""]);
         assert_eq!(c.render(), ":4\n");
+        // run --profile falls back to the catalog.
+        let c = complete_words(&["--kubeconfig", &path, "run", "--profile", "1g.5"]);
+        assert_eq!(c.candidates[0].value, "1g.5gb");
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -44,15 +44,15 @@ pub enum Lookup {
     Namespaces,
 }
 
-/// Runs the lookup against the cluster `global` points at; empty on any error or timeout.
-pub fn lookup(global: &GlobalArgs, what: Lookup) -> Vec<Candidate> {
+/// Runs the lookup against the cluster `global` points at; `None` on any error or timeout.
+pub fn lookup(global: &GlobalArgs, what: Lookup) -> Option<Vec<Candidate>> {
     let mut global = global.clone();
     global.request_timeout = Some(REQUEST_TIMEOUT);
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     else {
-        return Vec::new();
+        return None;
     };
     runtime.block_on(bounded(async move {
         let cluster = cluster::connect(&global).await.ok()?;
@@ -69,12 +69,11 @@ pub fn lookup(global: &GlobalArgs, what: Lookup) -> Vec<Candidate> {
     }))
 }
 
-async fn bounded(work: impl Future<Output = Option<Vec<Candidate>>>) -> Vec<Candidate> {
+async fn bounded(work: impl Future<Output = Option<Vec<Candidate>>>) -> Option<Vec<Candidate>> {
     tokio::time::timeout(TOTAL_TIMEOUT, work)
         .await
         .ok()
         .flatten()
-        .unwrap_or_default()
 }
 
 async fn nodes(cluster: &Cluster, all: bool) -> Option<Vec<Candidate>> {

@@ -5,6 +5,7 @@ use super::Candidate;
 use crate::{aks, catalog};
 use clap::Arg;
 use kube::config::Kubeconfig;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The values clap knows for a `value_enum` argument (strategies, formats, shells, ...).
@@ -26,6 +27,22 @@ pub fn gpu_models() -> Vec<Candidate> {
     catalog::gpus()
         .iter()
         .map(|g| Candidate::new(g.model, g.name))
+        .collect()
+}
+
+/// Every MIG profile of the catalog, smallest first, described by the GPUs that have it.
+pub fn catalog_profiles() -> Vec<Candidate> {
+    let mut by_name: BTreeMap<(catalog::ProfileName, &str), Vec<&str>> = BTreeMap::new();
+    for gpu in catalog::gpus() {
+        for p in gpu.profiles {
+            if let Some(parsed) = catalog::parse_profile_name(p.name) {
+                by_name.entry((parsed, p.name)).or_default().push(gpu.model);
+            }
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|((_, name), models)| Candidate::new(name, models.join(", ")))
         .collect()
 }
 
@@ -172,6 +189,17 @@ mod tests {
         assert_eq!(a100[0].help, "1g.5gb on A100-40GB");
         // An unknown size offers every value rather than none.
         assert_eq!(gpu_instance_profiles(Some("Standard_X")).len(), 5);
+    }
+
+    #[test]
+    fn catalog_profiles_are_unique_and_smallest_first() {
+        let profiles = catalog_profiles();
+        let names = values(&profiles);
+        assert_eq!(names.first(), Some(&"1g.5gb"));
+        let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        let a100 = profiles.iter().find(|c| c.value == "3g.20gb").unwrap();
+        assert!(a100.help.contains("A100-40GB"), "{}", a100.help);
     }
 
     #[test]
