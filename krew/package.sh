@@ -129,7 +129,7 @@ while [ $# -gt 0 ]; do
     --target) target=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see krew/package.sh --help)" ;;
     esac
 done
