@@ -77,6 +77,8 @@ impl Req {
 pub(crate) enum Reply {
     /// A JSON document with a status code.
     Json(u16, Value),
+    /// A JSON document already serialized (big lists), answered 200.
+    JsonBytes(Bytes),
     /// Plain text (pod logs).
     Text(String),
     /// A streamed body (watches, followed logs).
@@ -165,6 +167,11 @@ async fn handle(api: FakeApi, req: Request<Incoming>) -> Response<Body> {
     }
     let response = match dispatch(&api, &req).await {
         Ok(Reply::Json(code, v)) => json_response(code, &v),
+        Ok(Reply::JsonBytes(b)) => Response::builder()
+            .header("content-type", "application/json")
+            .header("cache-control", "no-cache, private")
+            .body(full(b))
+            .expect("response"),
         Ok(Reply::Text(t)) => Response::builder()
             .header("content-type", "text/plain")
             .body(full(t))
@@ -299,6 +306,9 @@ async fn dispatch(api: &FakeApi, req: &Req) -> ApiResult<Reply> {
     check_faults(api, req, &t)?;
     let reply = match (&req.method, t.name.is_some(), t.sub.as_deref()) {
         (&Method::GET, false, None) if req.query.flag("watch") => watch::watch(api, &t, req)?,
+        (&Method::GET, false, None) if !req.wants_table() => {
+            Reply::JsonBytes(crate::paging::list_bytes(api, &t, &req.query)?)
+        }
         (&Method::GET, false, None) => {
             let list = handlers::list(api, &t, &req.query)?;
             Reply::Json(200, table::maybe_table(req, &t, list, true))

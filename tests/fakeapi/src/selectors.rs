@@ -197,9 +197,21 @@ impl FieldSelector {
     /// Whether an object's fields match.
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|r| {
-            let actual = field_value(obj, &r.field);
-            (actual == r.value) != r.negated
+            let equal = match field_ref(obj, &r.field) {
+                Some(Value::String(s)) => *s == r.value,
+                Some(Value::Bool(_) | Value::Number(_)) => field_value(obj, &r.field) == r.value,
+                _ => r.value.is_empty(),
+            };
+            equal != r.negated
         })
+    }
+
+    /// The value a `field=value` requirement pins the field to, if there is one.
+    pub fn required(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|r| r.field == field && !r.negated)
+            .map(|r| r.value.as_str())
     }
 
     /// True when there is no requirement.
@@ -208,18 +220,19 @@ impl FieldSelector {
     }
 }
 
+/// The JSON value at a field label's path, if present.
+fn field_ref<'a>(obj: &'a Value, field: &str) -> Option<&'a Value> {
+    if field == "source" {
+        return field_ref(obj, "source.component");
+    }
+    field.split('.').try_fold(obj, |cur, seg| cur.get(seg))
+}
+
 /// The string value of a field label on an object (`""` when absent).
 pub fn field_value(obj: &Value, field: &str) -> String {
-    if field == "source" {
-        return field_value(obj, "source.component");
-    }
-    let mut cur = obj;
-    for seg in field.split('.') {
-        match cur.get(seg) {
-            Some(v) => cur = v,
-            None => return String::new(),
-        }
-    }
+    let Some(cur) = field_ref(obj, field) else {
+        return String::new();
+    };
     match cur {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),

@@ -1,10 +1,14 @@
 //! The object store: every object as JSON keyed by (plural, namespace, name), one global
-//! resourceVersion counter, and a bounded history of changes feeding watches.
+//! resourceVersion counter, and a bounded history of changes feeding watches. Big lists stay
+//! cheap: each object keeps its list-item JSON once serialized, and pods are indexed by
+//! `spec.nodeName`.
 
 use crate::util::{self, Prng};
+use bytes::Bytes;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::{broadcast, Notify};
 
 /// `(namespace, name)`; the namespace is `""` for cluster-scoped objects.
@@ -39,9 +43,50 @@ pub struct Change {
 /// Default number of changes kept for watch resumption.
 pub const DEFAULT_HISTORY: usize = 10_000;
 
+/// A stored object and, once a list has shown it, its list-item JSON (without apiVersion and
+/// kind), so the next list copies bytes instead of cloning and serializing the object again.
+pub struct Entry {
+    /// The object.
+    pub obj: Value,
+    item_json: OnceLock<Bytes>,
+}
+
+impl Entry {
+    fn new(obj: Value) -> Self {
+        Entry {
+            obj,
+            item_json: OnceLock::new(),
+        }
+    }
+
+    /// The object as a list item of a built-in type: without apiVersion and kind.
+    pub fn item_json(&self) -> &Bytes {
+        self.item_json.get_or_init(|| {
+            let mut item = serde_json::Map::new();
+            if let Value::Object(m) = &self.obj {
+                for (k, v) in m {
+                    if k != "apiVersion" && k != "kind" {
+                        item.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Bytes::from(serde_json::to_vec(&item).unwrap_or_default())
+        })
+    }
+}
+
+/// The node a pod is bound to (`""` when unbound).
+fn node_of(pod: &Value) -> &str {
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 /// The store. Wrap in a mutex; every method is synchronous and quick.
 pub struct Store {
-    objects: HashMap<String, BTreeMap<Key, Value>>,
+    objects: HashMap<String, BTreeMap<Key, Entry>>,
+    /// Pod keys by `spec.nodeName` (`""` for unbound pods).
+    pods_by_node: HashMap<String, BTreeSet<Key>>,
     rv: u64,
     history: VecDeque<Change>,
     history_limit: usize,
@@ -68,6 +113,7 @@ impl Store {
         let (tx, _) = broadcast::channel(8192);
         Store {
             objects: HashMap::new(),
+            pods_by_node: HashMap::new(),
             rv: 0,
             history: VecDeque::new(),
             history_limit: DEFAULT_HISTORY,
@@ -95,6 +141,7 @@ impl Store {
         self.objects
             .get(plural)?
             .get(&(ns.to_string(), name.to_string()))
+            .map(|e| &e.obj)
     }
 
     /// Objects of a plural in (namespace, name) order, optionally in one namespace.
@@ -103,11 +150,42 @@ impl Store {
         plural: &str,
         ns: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a Key, &'a Value)> + 'a {
+        self.entries_after(plural, ns, None)
+            .map(|(k, e)| (k, &e.obj))
+    }
+
+    /// Entries of a plural in (namespace, name) order, optionally in one namespace, starting
+    /// after `after` (a continue point).
+    pub fn entries_after<'a>(
+        &'a self,
+        plural: &str,
+        ns: Option<&'a str>,
+        after: Option<&Key>,
+    ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+        let lower = range_start(ns, after);
         self.objects
             .get(plural)
             .into_iter()
-            .flat_map(|m| m.iter())
-            .filter(move |(k, _)| ns.is_none_or(|n| k.0 == n))
+            .flat_map(move |m| m.range((lower.clone(), Bound::Unbounded)))
+            .take_while(move |(k, _)| ns.is_none_or(|n| k.0 == n))
+    }
+
+    /// Pods bound to `node` (`""`: unbound) in (namespace, name) order, optionally in one
+    /// namespace, starting after `after`.
+    pub fn pods_on_node<'a>(
+        &'a self,
+        node: &str,
+        ns: Option<&'a str>,
+        after: Option<&Key>,
+    ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+        let lower = range_start(ns, after);
+        let pods = self.objects.get("pods");
+        self.pods_by_node
+            .get(node)
+            .into_iter()
+            .flat_map(move |keys| keys.range((lower.clone(), Bound::Unbounded)))
+            .take_while(move |k| ns.is_none_or(|n| k.0 == n))
+            .filter_map(move |k| pods.and_then(|m| m.get_key_value(k)))
     }
 
     /// Every plural that has objects.
@@ -156,11 +234,24 @@ impl Store {
         }
         meta["resourceVersion"] = Value::String(self.rv.to_string());
         let key = key_of(&obj);
+        if plural == "pods" {
+            self.pods_by_node
+                .entry(node_of(&obj).to_string())
+                .or_default()
+                .insert(key.clone());
+        }
         let old = self
             .objects
             .entry(plural.to_string())
             .or_default()
-            .insert(key, obj.clone());
+            .insert(key.clone(), Entry::new(obj.clone()))
+            .map(|e| e.obj);
+        if let Some(old) = old.as_ref().filter(|_| plural == "pods") {
+            let was = node_of(old);
+            if was != node_of(&obj) {
+                self.unindex_pod(was, &key);
+            }
+        }
         let kind = if old.is_some() {
             ChangeType::Modified
         } else {
@@ -172,14 +263,24 @@ impl Store {
 
     /// Removes an object; the returned (and announced) last state carries a new resourceVersion.
     pub fn remove(&mut self, plural: &str, ns: &str, name: &str) -> Option<Value> {
-        let mut obj = self
-            .objects
-            .get_mut(plural)?
-            .remove(&(ns.to_string(), name.to_string()))?;
+        let key = (ns.to_string(), name.to_string());
+        let mut obj = self.objects.get_mut(plural)?.remove(&key)?.obj;
+        if plural == "pods" {
+            self.unindex_pod(node_of(&obj), &key);
+        }
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = Value::String(self.rv.to_string());
         self.commit(ChangeType::Deleted, plural, obj.clone(), None);
         Some(obj)
+    }
+
+    fn unindex_pod(&mut self, node: &str, key: &Key) {
+        if let Some(keys) = self.pods_by_node.get_mut(node) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.pods_by_node.remove(node);
+            }
+        }
     }
 
     /// Changes after `rv` (from history) plus a receiver for later ones; `None` when `rv` is
@@ -200,5 +301,14 @@ impl Store {
     /// A receiver of future changes only.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.tx.subscribe()
+    }
+}
+
+/// The lower bound of a range scan: just after `after`, else the namespace's first key.
+fn range_start(ns: Option<&str>, after: Option<&Key>) -> Bound<Key> {
+    let first = (ns.unwrap_or("").to_string(), String::new());
+    match after {
+        Some(a) if *a >= first => Bound::Excluded(a.clone()),
+        _ => Bound::Included(first),
     }
 }
