@@ -4,12 +4,12 @@
 use crate::apply::{self, KINDS};
 use crate::cli::GlobalArgs;
 use crate::cluster::{self, Cluster, Op};
+use crate::commands::run::DryRun;
 use crate::error::Result;
 use crate::manifests::{MANAGED_BY, PART_OF};
 use crate::output;
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use kube::api::{Api, DynamicObject, ListParams};
+use kube::discovery::{verbs, Discovery, Scope};
 use std::io::Write;
 
 /// Objects kubectl mig installed.
@@ -20,8 +20,9 @@ fn selector() -> String {
     )
 }
 
-/// Runs the uninstall; `dry_run` only lists.
-pub async fn run(global: &GlobalArgs, dry_run: bool, out: &mut dyn Write) -> Result<()> {
+/// Runs the uninstall; a client dry run only lists, a server dry run has the server check each
+/// delete without doing it.
+pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Write) -> Result<()> {
     let cluster = cluster::connect(global).await?;
     let selector = selector();
     // Reverse apply order: workloads go first, namespaces and CRDs last.
@@ -35,7 +36,11 @@ pub async fn run(global: &GlobalArgs, dry_run: bool, out: &mut dyn Write) -> Res
         eprintln!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig.");
         return Ok(());
     }
-    let suffix = if dry_run { " (dry run)" } else { "" };
+    let suffix = match dry_run {
+        None | Some(DryRun::None) => "",
+        Some(DryRun::Client) => " (dry run)",
+        Some(DryRun::Server) => " (server dry run)",
+    };
     let mut kept = Vec::new();
     for (api_version, kind, obj) in &found {
         let name = obj.metadata.name.clone().unwrap_or_default();
@@ -50,8 +55,14 @@ pub async fn run(global: &GlobalArgs, dry_run: bool, out: &mut dyn Write) -> Res
                 continue;
             }
         }
-        if !dry_run {
-            apply::delete(&cluster, api_version, kind, ns, &name, false).await?;
+        match dry_run {
+            None | Some(DryRun::None) => {
+                apply::delete(&cluster, api_version, kind, ns, &name, false).await?
+            }
+            Some(DryRun::Server) => {
+                apply::delete(&cluster, api_version, kind, ns, &name, true).await?
+            }
+            Some(DryRun::Client) => {}
         }
         let shown = apply::display_name(&serde_json::json!({
             "apiVersion": api_version, "kind": kind, "metadata": { "name": name }
@@ -64,46 +75,67 @@ pub async fn run(global: &GlobalArgs, dry_run: bool, out: &mut dyn Write) -> Res
     Ok(())
 }
 
-/// Workloads, config maps and service accounts in `ns` that are not kubectl mig's (ignoring
-/// what Kubernetes puts in every namespace).
+/// Objects in `ns` that kubectl mig did not create, of every namespaced kind the cluster serves
+/// (what Kubernetes and kubectl mig's own daemons put there does not count). When a kind cannot
+/// be listed, the namespace counts as not empty: keeping it is the safe mistake.
 async fn foreign_objects(cluster: &Cluster, ns: &str) -> Result<Vec<String>> {
+    let discovery = Discovery::new(cluster.client.clone())
+        .run()
+        .await
+        .map_err(|e| cluster.error(e, Op::new("discover", "API resources")))?;
     let mut out = Vec::new();
-    foreign_of::<DaemonSet>(cluster, ns, "daemonsets", &[], &mut out).await?;
-    foreign_of::<Deployment>(cluster, ns, "deployments", &[], &mut out).await?;
-    foreign_of::<ConfigMap>(cluster, ns, "configmaps", &["kube-root-ca.crt"], &mut out).await?;
-    foreign_of::<ServiceAccount>(cluster, ns, "serviceaccounts", &["default"], &mut out).await?;
+    for group in discovery.groups() {
+        for (ar, caps) in group.recommended_resources() {
+            if caps.scope != Scope::Namespaced
+                || !caps.supports_operation(verbs::LIST)
+                || IGNORED_KINDS.contains(&ar.plural.as_str())
+            {
+                continue;
+            }
+            let api: Api<DynamicObject> = Api::namespaced_with(cluster.client.clone(), ns, &ar);
+            let items = match api.list(&ListParams::default()).await {
+                Ok(list) => list.items,
+                Err(e) => {
+                    tracing::info!(kind = %ar.plural, error = %e, "cannot list; keeping the namespace");
+                    out.push(format!("{} (which kubectl mig may not list)", ar.plural));
+                    continue;
+                }
+            };
+            for obj in items {
+                if !is_ours_or_default(&ar.plural, &obj) {
+                    out.push(format!(
+                        "{}/{}",
+                        ar.plural,
+                        obj.metadata.name.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
     Ok(out)
 }
 
-async fn foreign_of<K>(
-    cluster: &Cluster,
-    ns: &str,
-    what: &str,
-    skip: &[&str],
-    out: &mut Vec<String>,
-) -> Result<()>
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-{
-    let api: Api<K> = Api::namespaced(cluster.client.clone(), ns);
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| cluster.error(e, Op::new("list", what).in_ns(ns)))?;
-    for item in list.items {
-        let meta = item.meta();
-        let name = meta.name.clone().unwrap_or_default();
-        let ours = meta
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(MANAGED_BY.0))
-            .is_some_and(|v| v == MANAGED_BY.1);
-        if !ours && !skip.contains(&name.as_str()) {
-            out.push(format!("{what}/{name}"));
-        }
-    }
-    Ok(())
+/// Kinds whose objects never keep a namespace alive: records about other objects.
+const IGNORED_KINDS: &[&str] = &[
+    "events",
+    "endpoints",
+    "endpointslices",
+    "controllerrevisions",
+];
+
+/// Labelled as ours (our pods and ReplicaSets carry the template's labels), made by our own
+/// daemons (NFD's NodeFeatures and leader lease), or put in every namespace by Kubernetes.
+fn is_ours_or_default(plural: &str, obj: &DynamicObject) -> bool {
+    let name = obj.metadata.name.as_deref().unwrap_or_default();
+    let labels = obj.metadata.labels.clone().unwrap_or_default();
+    labels.get(MANAGED_BY.0).is_some_and(|v| v == MANAGED_BY.1)
+        || labels
+            .get("app.kubernetes.io/instance")
+            .is_some_and(|v| v == "kubectl-mig")
+        || (plural == "configmaps" && name == "kube-root-ca.crt")
+        || (plural == "serviceaccounts" && name == "default")
+        || (plural == "leases" && name == "nfd-master.nfd.kubernetes.io")
+        || plural == "nodefeatures"
 }

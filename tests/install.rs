@@ -426,6 +426,17 @@ fn uninstall_deletes_only_its_own_objects() {
         dry.stdout
     );
     assert!(!ours(&server.api).is_empty(), "dry run deleted something");
+    let server_dry = run(&server, &["uninstall", "--dry-run=server"]);
+    assert!(
+        server_dry
+            .stdout
+            .contains("daemonset.apps/nvidia-device-plugin deleted (server dry run)"),
+        "{server_dry:#?}"
+    );
+    assert!(
+        !ours(&server.api).is_empty(),
+        "server dry run deleted something"
+    );
 
     let r = run(&server, &["uninstall"]);
     assert_eq!(r.code, 0, "{r:#?}");
@@ -448,8 +459,26 @@ fn uninstall_deletes_only_its_own_objects() {
         .get("daemonsets", Some("kube-system"), "kube-proxy")
         .is_some());
 
-    // With the foreign object gone, the namespace goes too.
+    // A secret (say, a helm release record) keeps it too.
     server.api.delete("daemonsets", Some(NS), "someone-elses");
+    server.api.insert(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sh.helm.release.v1.x.v1", "namespace": NS}, "data": {}}));
+    let r = run(&server, &["uninstall"]);
+    assert!(
+        r.stderr.contains(
+            "namespace/nvidia-device-plugin kept: it also holds secrets/sh.helm.release.v1.x.v1"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(server
+        .api
+        .get("secrets", Some(NS), "sh.helm.release.v1.x.v1")
+        .is_some());
+
+    // With the foreign objects gone, the namespace goes too.
+    server
+        .api
+        .delete("secrets", Some(NS), "sh.helm.release.v1.x.v1");
     let r = run(&server, &["uninstall"]);
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(ours(&server.api).is_empty());

@@ -385,5 +385,5 @@ pub async fn uninstall(
     args: &UninstallArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    crate::uninstall::run(global, args.dry_run.is_some(), out).await
+    crate::uninstall::run(global, args.dry_run, out).await
 }
