@@ -16,6 +16,9 @@ const CONCURRENCY: usize = 8;
 const PER_NODE_RATIO: usize = 10;
 /// Pods that can hold devices: the scheduler ignores terminated ones.
 const LIVE_PODS: &str = "status.phase!=Succeeded,status.phase!=Failed";
+/// Overrides the choice between per-node and cluster-wide pod lists (`per-node` or `cluster`),
+/// for benchmarks that compare the two on the same cluster.
+const LISTING_ENV: &str = "KUBECTL_MIG_POD_LISTING";
 
 /// The nodes of interest and what their pods hold.
 #[derive(Debug, Default)]
@@ -65,6 +68,14 @@ pub async fn snapshot(
         usage,
         missing,
     })
+}
+
+/// The GPU nodes (matching `selector`), without looking at pods, and how many nodes were listed.
+pub async fn gpu_nodes(
+    cluster: &Cluster,
+    selector: Option<&str>,
+) -> Result<(Vec<NodeInfo>, usize)> {
+    list_nodes(cluster, selector, false).await
 }
 
 async fn list_nodes(
@@ -119,6 +130,15 @@ async fn get_nodes(cluster: &Cluster, names: &[String]) -> Result<(Vec<NodeInfo>
     Ok((nodes, missing))
 }
 
+/// Whether to list pods per node: when the nodes of interest are few among many.
+fn per_node(nodes: usize, listed: usize) -> bool {
+    match std::env::var(LISTING_ENV).as_deref() {
+        Ok("per-node") => true,
+        Ok("cluster") => false,
+        _ => nodes.saturating_mul(PER_NODE_RATIO) < listed,
+    }
+}
+
 /// Folds the requests of live pods on `nodes`: per node when they are few among many
 /// (`listed` nodes in all), else one paged list of every live pod.
 pub async fn usage(cluster: &Cluster, nodes: &[NodeInfo], listed: usize) -> Result<Usage> {
@@ -128,7 +148,7 @@ pub async fn usage(cluster: &Cluster, nodes: &[NodeInfo], listed: usize) -> Resu
         return Ok(usage);
     }
     let op = Op::new("list", "pods");
-    if nodes.len().saturating_mul(PER_NODE_RATIO) < listed {
+    if per_node(nodes.len(), listed) {
         let per_node: Vec<Vec<PodUsage>> = futures::stream::iter(names())
             .map(|node| {
                 let params = ListParams::default()

@@ -111,11 +111,16 @@ pub async fn wait(
         "Rollout complete; waiting for the GPU nodes to advertise {} MIG devices.",
         cfg.strategy
     );
+    let selector = node_selector(cfg);
     loop {
-        let snapshot = collect::snapshot(cluster, &[], None, false).await?;
-        let report = capacity::report(&snapshot.nodes, &snapshot.usage);
-        let lagging = lagging_nodes(&report, &cfg.strategy);
+        let (nodes, listed) = collect::gpu_nodes(cluster, selector.as_deref()).await?;
+        let labels_only = capacity::report(&nodes, &capacity::Usage::default());
+        let lagging = lagging_nodes(&labels_only, &cfg.strategy);
         if lagging.is_empty() {
+            let report = match collect::usage(cluster, &nodes, listed).await {
+                Ok(usage) => capacity::report(&nodes, &usage),
+                Err(_) => labels_only,
+            };
             let text = render::describe::summary_only(&report);
             out.write_all(text.as_bytes())
                 .map_err(crate::output::io_error)?;
@@ -159,7 +164,7 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
         })
         .filter_map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()))
         .collect();
-    let gpu_nodes = collect::snapshot(cluster, &[], None, false).await?.nodes;
+    let (gpu_nodes, _) = collect::gpu_nodes(cluster, node_selector(cfg).as_deref()).await?;
     let without: Vec<&str> = gpu_nodes
         .iter()
         .map(|n| n.name.as_str())
@@ -209,5 +214,16 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
         String::new()
     } else {
         format!("; {}", parts.join("; "))
+    })
+}
+
+/// The install's `--node-selector` as a label selector: only those nodes get the daemons.
+fn node_selector(cfg: &InstallConfig) -> Option<String> {
+    (!cfg.node_selector.is_empty()).then(|| {
+        cfg.node_selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
     })
 }

@@ -665,3 +665,22 @@ fn fields_changed_by_someone_else_need_force() {
         .unwrap();
     assert_eq!(env_of(&ds, "MIG_STRATEGY").as_deref(), Some("mixed"));
 }
+
+#[test]
+fn install_and_status_need_no_cluster_wide_pod_list() {
+    let server = TestServer::start(clean_cluster());
+    server.api.set_faults(Faults {
+        forbidden: vec!["pods".into()],
+        ..Default::default()
+    });
+    let r = run(&server, &["install", "--strategy", "mixed"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        server
+            .api
+            .requests()
+            .iter()
+            .all(|r| r.path != "/api/v1/pods"),
+        "pods of the whole cluster were listed"
+    );
+}

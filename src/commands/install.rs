@@ -370,9 +370,7 @@ fn check_foreign(found: &[Found], force: bool) -> Result<()> {
 }
 
 async fn warn_without_gpu_nodes(cluster: &Cluster) -> Result<()> {
-    let nodes = crate::collect::snapshot(cluster, &[], None, false)
-        .await?
-        .nodes;
+    let (nodes, _) = crate::collect::gpu_nodes(cluster, None).await?;
     if nodes.is_empty() {
         eprintln!("warning: no node has NVIDIA GPUs or GPU labels yet; the daemons will start when GPU nodes join");
     }

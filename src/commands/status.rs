@@ -50,9 +50,9 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, out: &mut dyn Write) ->
     components.sort_by(|a, b| {
         (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
     });
-    let gpu_nodes: Vec<String> = collect::snapshot(&cluster, &[], None, false)
+    let gpu_nodes: Vec<String> = collect::gpu_nodes(&cluster, None)
         .await?
-        .nodes
+        .0
         .into_iter()
         .map(|n| n.name)
         .collect();
