@@ -196,7 +196,7 @@ fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -
     let product = node.labels.get(strategy::PRODUCT_LABEL).cloned();
     let single_profile = product
         .as_deref()
-        .and_then(strategy::profile_of_product)
+        .and_then(strategy::single_profile)
         .map(str::to_string);
     let mut names: Vec<&String> = node
         .capacity

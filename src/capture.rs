@@ -52,8 +52,11 @@ pub fn parse_into(text: &str, name: &str, capture: &mut Capture) -> Result<()> {
         ))
     };
     if text.trim_start().starts_with('{') {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(&e))?;
-        return add_value(value, capture);
+        // One JSON document, or several one after another (`kubectl get ... -o json` twice).
+        for value in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
+            add_value(value.map_err(|e| invalid(&e))?, capture)?;
+        }
+        return Ok(());
     }
     for document in serde_yaml::Deserializer::from_str(text) {
         let value = serde_json::Value::deserialize(document).map_err(|e| invalid(&e))?;
@@ -116,6 +119,15 @@ mod tests {
         let mut c = Capture::default();
         parse_into(json, "x", &mut c).unwrap();
         assert_eq!(c.nodes[0].name, "a");
+    }
+
+    #[test]
+    fn reads_concatenated_json() {
+        let json = r#"{"kind":"NodeList","items":[{"metadata":{"name":"a"}}]}
+{"kind":"PodList","items":[{"metadata":{"name":"p","namespace":"x"}}]}"#;
+        let mut c = Capture::default();
+        parse_into(json, "x", &mut c).unwrap();
+        assert_eq!((c.nodes.len(), c.pods.len()), (1, 1));
     }
 
     #[test]

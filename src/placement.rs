@@ -39,8 +39,8 @@ pub fn offers(report: &Report) -> Vec<Offer> {
             let (profile, strategy) = match strategy::profile_of_resource(&r.name) {
                 Some(p) => (p.to_string(), Strategy::Mixed),
                 None if node.strategy == Strategy::Single => match r.profile.as_deref() {
-                    Some(p) if p != "INVALID" => (p.to_string(), Strategy::Single),
-                    _ => continue,
+                    Some(p) => (p.to_string(), Strategy::Single),
+                    None => continue,
                 },
                 None => continue,
             };
@@ -108,6 +108,7 @@ pub struct NoPlacement {
 
 const OTHER_FLAGS: &str =
     "pick another --profile or --count, or pass --force to create the pod anyway";
+const OFFERED: &str = "pick one of the offered profiles, or pass --force to create the pod anyway";
 
 impl NoPlacement {
     fn flags(why: String) -> Self {
@@ -136,9 +137,10 @@ pub fn choose(
         Some(p) => {
             if !usable.iter().any(|o| o.profile == p) {
                 let scope = only.map_or(String::new(), |s| format!(" with the {s} strategy"));
-                return Err(NoPlacement::flags(format!(
-                    "no node offers MIG profile {p}{scope} ({summary})"
-                )));
+                return Err(NoPlacement {
+                    why: format!("no node offers MIG profile {p}{scope} ({summary})"),
+                    next: OFFERED,
+                });
             }
             [strategy::profile_order(p)].into()
         }
@@ -212,6 +214,23 @@ pub fn tolerations_for(nodes: &[&NodeInfo]) -> Vec<Taint> {
     set.into_iter()
         .map(|(key, value, effect)| Taint { key, value, effect })
         .collect()
+}
+
+/// The taints GPU nodes commonly carry (AKS GPU pools' `sku=gpu`, the GPU Operator's
+/// `nvidia.com/gpu`), tolerated by a pod printed without a cluster to ask.
+pub fn common_gpu_tolerations() -> Vec<Taint> {
+    vec![
+        Taint {
+            key: "nvidia.com/gpu".into(),
+            value: None,
+            effect: "NoSchedule".into(),
+        },
+        Taint {
+            key: "sku".into(),
+            value: Some("gpu".into()),
+            effect: "NoSchedule".into(),
+        },
+    ]
 }
 
 /// Parses `--toleration KEY[=VALUE]:EFFECT`.

@@ -80,7 +80,8 @@ pub fn diagnose(
         .any(|r| strategy::profile_of_resource(&r.name).is_some() && r.allocatable > 0);
     let gpu_alloc = allocatable(resources, GPU_RESOURCE).unwrap_or(0);
 
-    if let Some(p) = product.filter(|p| strategy::profile_of_product(p) == Some("INVALID")) {
+    if let Some(p) = product.filter(|p| strategy::profile_of_product(p) == Some(strategy::INVALID))
+    {
         out.push(problem(
             "MIG_INVALID",
             Severity::Error,
@@ -207,9 +208,7 @@ fn advertised_but_missing(
             ),
         ));
     }
-    let single_profile = product
-        .and_then(strategy::profile_of_product)
-        .filter(|p| *p != "INVALID");
+    let single_profile = product.and_then(strategy::single_profile);
     let labelled_count = node
         .labels
         .get(strategy::COUNT_LABEL)
@@ -253,10 +252,8 @@ fn count_mismatch(
             _ => {}
         }
     }
-    let is_single_mig = strategy == Strategy::Single
-        && product
-            .and_then(strategy::profile_of_product)
-            .is_some_and(|p| p != "INVALID");
+    let is_single_mig =
+        strategy == Strategy::Single && product.and_then(strategy::single_profile).is_some();
     if is_single_mig {
         let labelled = node
             .labels
@@ -291,8 +288,8 @@ fn plan_mismatch(
     let advertised: Vec<&ResourceReport> = resources.iter().filter(|r| r.allocatable > 0).collect();
     let (profile, alloc) = match (strategy, advertised.as_slice()) {
         (Strategy::Single, [gpu]) if gpu.name == GPU_RESOURCE => match gpu.profile.as_deref() {
-            Some(p) if p != "INVALID" => (p, gpu.allocatable),
-            _ => return,
+            Some(p) => (p, gpu.allocatable),
+            None => return,
         },
         (Strategy::Mixed, [one]) => match strategy::profile_of_resource(&one.name) {
             Some(p) => (p, one.allocatable),

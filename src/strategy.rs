@@ -106,6 +106,15 @@ pub fn profile_of_product(product: &str) -> Option<&str> {
         .filter(|p| !p.is_empty())
 }
 
+/// The profile every MIG device of a single-strategy node has, from its product label; `None`
+/// for whole GPUs and for GFD's `-MIG-INVALID` (a layout single cannot serve).
+pub fn single_profile(product: &str) -> Option<&str> {
+    profile_of_product(product).filter(|p| *p != INVALID)
+}
+
+/// GFD's profile word for a MIG layout the single strategy cannot serve.
+pub const INVALID: &str = "INVALID";
+
 /// The GPU model of a product label, without the `-MIG-...` part and the `NVIDIA-` prefix.
 pub fn model_of_product(product: &str) -> &str {
     let base = product.rsplit_once("-MIG-").map_or(product, |(m, _)| m);

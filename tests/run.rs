@@ -344,7 +344,15 @@ fn offline_dry_run_for_both_strategies_is_a_valid_pod() {
             .starts_with("nvcr.io/nvidia/cuda:12."));
         let limits = c.resources.as_ref().unwrap().limits.as_ref().unwrap();
         assert_eq!(limits[resource].0, "1");
-        assert_eq!(pod.metadata.generate_name.as_deref(), Some("mig-test-"));
+        // A name, not generateName, so the YAML works with kubectl apply.
+        let name = pod.metadata.name.clone().unwrap();
+        assert!(name.starts_with("mig-test-") && name.len() == 14, "{name}");
+        assert!(pod.metadata.generate_name.is_none());
+        let tolerations = pod.spec.as_ref().unwrap().tolerations.clone().unwrap();
+        assert!(
+            tolerations.iter().any(|t| t.key.as_deref() == Some("sku")),
+            "AKS GPU pools' taint"
+        );
         let json = run_plain(
             home.path(),
             &[
@@ -375,7 +383,6 @@ fn dry_run_yaml_is_accepted_by_kubectl_server_side_dry_run() {
             home.path(),
             &[
                 "run",
-                "test-pod",
                 "--strategy",
                 strategy,
                 "--profile",
@@ -389,7 +396,7 @@ fn dry_run_yaml_is_accepted_by_kubectl_server_side_dry_run() {
         let r = kubectl_stdin(&server, &["apply", "--dry-run=server", "-f", "-"], &yaml);
         assert_eq!(r.code, 0, "{r:#?}");
         assert!(
-            r.stdout.contains("pod/test-pod created (server dry run)"),
+            r.stdout.starts_with("pod/mig-test-") && r.stdout.contains(" created (server dry run)"),
             "{}",
             r.stdout
         );

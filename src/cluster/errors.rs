@@ -89,7 +89,7 @@ pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
             op.resource
         ),
         400 | 422 => format!(
-            "the API server refused to {} {} ({code} {}: {server_says}); this is a bug in kubectl mig if you did not write the object, please report it",
+            "the API server refused to {} {} ({code} {}: {server_says}); check the values you gave (selectors, names), and report a bug in kubectl mig if they look right",
             op.verb,
             op.resource,
             status.reason

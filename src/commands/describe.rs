@@ -54,6 +54,9 @@ pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) 
             "node names cannot be given together with a selector (-l); use one or the other",
         ));
     }
+    if let Some(selector) = &args.selector {
+        Selector::parse(selector).map_err(Error::usage)?;
+    }
     let snapshot = if args.files.is_empty() {
         let cluster = cluster::connect(global).await?;
         collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?

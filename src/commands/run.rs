@@ -123,7 +123,9 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
         (dry_run, fixed, &args.profile, &args.node)
     {
         let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
-        let spec = offline_spec(args, strategy, profile, namespace, extra);
+        let mut tolerations = placement::common_gpu_tolerations();
+        tolerations.extend(extra);
+        let spec = offline_spec(args, strategy, profile, namespace, tolerations);
         return print_pod(out, args.output, &manifests::pod::build(&spec));
     }
 
@@ -137,6 +139,11 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
     }
     let report = capacity::report(&snapshot.nodes, &snapshot.usage);
     let offers = placement::offers(&report);
+    if let (Some(node), true, false) = (&args.node, offers.is_empty(), args.force) {
+        return Err(Error::failed(format!(
+            "node {node} offers no MIG device; pick a node that does (kubectl mig describe lists them)"
+        )));
+    }
     let count = i64::from(args.count);
     let place = match placement::choose(&offers, args.profile.as_deref(), count, fixed) {
         Ok(place) => place,
@@ -144,11 +151,12 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
         Err(NoPlacement { why, next }) => return Err(Error::failed(format!("{why}; {next}"))),
     };
     if args.profile.is_none() {
+        let n = place.nodes.len();
         eprintln!(
-            "Using MIG profile {} ({} on {} node(s) with room): the smallest with a free device.",
+            "Using MIG profile {} ({} on {n} node{} with room): the smallest with a free device.",
             place.profile,
             place.resource,
-            place.nodes.len()
+            if n == 1 { "" } else { "s" }
         );
     }
     // Tolerate the taints of the nodes that can take the pod (with --force and no such node,
@@ -165,7 +173,7 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra);
     let spec = TestPod {
-        name: args.name.clone(),
+        name: pod_name(args, dry_run),
         namespace: cluster.namespace.clone(),
         image: args.image.clone(),
         command: command(args),
@@ -198,6 +206,14 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
     }
 }
 
+/// NAME, or for a printed pod a generated one, so the output works with `kubectl apply -f`
+/// (which refuses `generateName`); a created pod lets the server pick (`generateName`).
+fn pod_name(args: &RunArgs, dry_run: DryRun) -> Option<String> {
+    args.name
+        .clone()
+        .or_else(|| (dry_run == DryRun::Client).then(manifests::pod::generated_name))
+}
+
 fn command(args: &RunArgs) -> Vec<String> {
     if args.command.is_empty() {
         vec!["nvidia-smi".into(), "-L".into()]
@@ -224,7 +240,7 @@ fn offline_spec(
         Vec::new()
     };
     TestPod {
-        name: args.name.clone(),
+        name: pod_name(args, DryRun::Client),
         namespace,
         image: args.image.clone(),
         command: command(args),

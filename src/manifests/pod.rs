@@ -38,6 +38,27 @@ pub struct TestPod {
     pub profile: Option<String>,
 }
 
+/// `mig-test-` and five random lowercase letters and digits, as the API server would pick.
+pub fn generated_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let mut bits = hasher.finish();
+    let suffix: String = (0..5)
+        .map(|_| {
+            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char;
+            bits /= ALPHABET.len() as u64;
+            c
+        })
+        .collect();
+    format!("mig-test-{suffix}")
+}
+
 /// Builds the Pod.
 pub fn build(spec: &TestPod) -> Pod {
     let labels = BTreeMap::from([

@@ -166,7 +166,9 @@ fn single_strategy_mig_invalid() {
         "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-40GB-MIG-INVALID", "nvidia.com/gpu.count": "0"}},
         "status": {"allocatable": {"nvidia.com/gpu": "0"}}}),
     );
-    assert_eq!(codes(&one(n, vec![])), ["MIG_INVALID"]);
+    let r = one(n, vec![]);
+    assert_eq!(codes(&r), ["MIG_INVALID"]);
+    assert_eq!(r.resources[0].profile, None, "INVALID is not a profile");
 }
 
 #[test]
