@@ -235,6 +235,7 @@ struct Progress {
     frame: usize,
     line: String,
     last: String,
+    drawn: bool,
 }
 
 impl Progress {
@@ -245,6 +246,7 @@ impl Progress {
             frame: 0,
             line: String::new(),
             last: String::new(),
+            drawn: false,
         }
     }
 
@@ -280,12 +282,21 @@ impl Progress {
             const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
             self.frame = (self.frame + 1) % FRAMES.len();
             eprint!("\r\x1b[2K{} {}", FRAMES[self.frame], self.line);
+            self.drawn = true;
         }
     }
 
     fn finish(&mut self) {
-        if self.tty {
+        if self.tty && self.drawn {
             eprint!("\r\x1b[2K");
+            self.drawn = false;
         }
+    }
+}
+
+impl Drop for Progress {
+    /// A wait cut short (timeout, Ctrl-C) must not leave the spinner line under the next message.
+    fn drop(&mut self) {
+        self.finish();
     }
 }

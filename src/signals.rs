@@ -1,24 +1,38 @@
-//! Ctrl-C and SIGTERM, so a run can clean up before it exits.
+//! Ctrl-C and SIGTERM, caught from before a pod exists until it is cleaned up, so a signal that
+//! arrives while a request is in flight is not lost.
 
-/// Resolves when the user interrupts (Ctrl-C → 130) or the process is terminated (SIGTERM → 143).
-pub async fn interrupted() -> i32 {
+/// Interrupt signals, listened for from the moment this is made.
+pub struct Interrupts {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return 130;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => 130,
-            _ = term.recv() => 143,
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Interrupts {
+    /// Starts listening now.
+    pub fn arm() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = signal(SignalKind::interrupt())
+                .and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+                .ok();
+            Interrupts { streams }
+        }
+        #[cfg(not(unix))]
+        {
+            Interrupts {}
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Resolves with the exit code for the next interrupt: 130 for Ctrl-C, 143 for SIGTERM.
+    pub async fn next(&mut self) -> i32 {
+        #[cfg(unix)]
+        if let Some((int, term)) = self.streams.as_mut() {
+            return tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            };
+        }
         let _ = tokio::signal::ctrl_c().await;
         130
     }

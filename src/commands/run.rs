@@ -300,6 +300,8 @@ async fn execute(
 ) -> Result<()> {
     let ns = cluster.namespace.clone();
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ns);
+    // Listen before creating: a Ctrl-C during the create is acted on once the pod exists.
+    let mut interrupts = signals::Interrupts::arm();
     let created = api
         .create(&PostParams::default(), &pod)
         .await
@@ -311,17 +313,24 @@ async fn execute(
     );
     let outcome = tokio::select! {
         result = follow_pod(cluster, &api, &created, args, offers, place, out) => result,
-        code = signals::interrupted() => Err(Error::Exit {
-            code,
-            message: format!("interrupted; pod/{name} is being cleaned up"),
-        }),
+        code = interrupts.next() => {
+            eprintln!("Interrupted.");
+            Err(Error::Exit { code, message: String::new() })
+        }
     };
     if args.keep {
         eprintln!("pod/{name} kept; delete it with: kubectl delete pod {name} -n {ns}");
-    } else {
-        cleanup(cluster, &api, &created).await;
+        return outcome;
     }
-    outcome
+    tokio::select! {
+        () = cleanup(cluster, &api, &created) => outcome,
+        code = interrupts.next() => Err(Error::Exit {
+            code,
+            message: format!(
+                "interrupted again while deleting pod/{name}; delete it with: kubectl delete pod {name} -n {ns}"
+            ),
+        }),
+    }
 }
 
 async fn follow_pod(
@@ -376,8 +385,9 @@ async fn follow_pod(
 /// Deletes the pod we created, and only it (the uid precondition guards a same-name pod).
 async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
     let name = created.name_any();
+    // The default grace period: the scheduler keeps counting the pod's devices until the
+    // kubelet has really stopped the container.
     let params = DeleteParams {
-        grace_period_seconds: Some(0),
         preconditions: Some(Preconditions {
             uid: created.uid(),
             resource_version: None,
