@@ -334,7 +334,13 @@ fn foreign_device_plugin_blocks_install_unless_forced() {
     let server = TestServer::start(api);
     let r = run(&server, &["install", "--strategy", "mixed"]);
     assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("an NVIDIA device plugin is already running (DaemonSet nvdp/nvdp-nvidia-device-plugin installed by helm (release nvdp))"), "{}", r.stderr);
+    assert!(r.stderr.contains("NVIDIA GPU software is already running (device-plugin DaemonSet nvdp/nvdp-nvidia-device-plugin installed by helm (release nvdp))"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("helm upgrade nvdp <chart> --reuse-values --set migStrategy=mixed"),
+        "{}",
+        r.stderr
+    );
     assert!(ours(&server.api).is_empty(), "nothing may be written");
     let forced = run(&server, &["install", "--strategy", "mixed", "--force"]);
     assert_eq!(forced.code, 0, "{forced:#?}");
@@ -682,5 +688,67 @@ fn install_and_status_need_no_cluster_wide_pod_list() {
             .iter()
             .all(|r| r.path != "/api/v1/pods"),
         "pods of the whole cluster were listed"
+    );
+}
+
+#[test]
+fn helm_mode_runs_helm_after_the_same_safety_checks() {
+    let dir = TempDir::new("fake-helm");
+    let log = dir.path().join("calls");
+    let helm = dir.path().join("helm");
+    std::fs::write(
+        &helm,
+        format!("#!/bin/sh\necho \"$*\" >> {}\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let home = TempDir::new("fake-helm-home");
+
+    // The seeded cluster runs AKS's device plugin: helm is not even called.
+    let busy = TestServer::start(FakeApi::seeded());
+    let r = bin(home.path())
+        .env("PATH", &path)
+        .arg("--kubeconfig")
+        .arg(busy.kubeconfig())
+        .args(["install", "--strategy", "mixed", "--helm"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1), "{r:?}");
+    assert!(String::from_utf8_lossy(&r.stderr).contains("NVIDIA GPU software is already running"));
+    assert!(!log.exists(), "helm ran next to a foreign device plugin");
+
+    let server = TestServer::start(clean_cluster());
+    let r = bin(home.path())
+        .env("PATH", &path)
+        .arg("--kubeconfig")
+        .arg(server.kubeconfig())
+        .args([
+            "install",
+            "--strategy",
+            "single",
+            "--helm",
+            "--node-selector",
+            "pool=a,b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(0), "{r:?}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 3, "{calls}");
+    assert!(
+        lines[2].starts_with(
+            "upgrade --install nvdp nvdp/nvidia-device-plugin --namespace nvidia-device-plugin"
+        ),
+        "{calls}"
+    );
+    assert!(
+        lines[2].contains("migStrategy=single,gfd.enabled=true,nodeSelector.pool=a\\,b"),
+        "{calls}"
     );
 }

@@ -106,6 +106,19 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let mut config = config(global, args)?;
     let dry_run = args.dry_run.unwrap_or(DryRun::None);
     if args.helm {
+        if dry_run == DryRun::None {
+            if !on_path("helm") {
+                return Err(helm_missing());
+            }
+            let cluster = cluster::connect(global).await?;
+            let found = find_components(&cluster).await?;
+            check_foreign(
+                &found,
+                args.force,
+                &config.strategy,
+                Some(manifests::install::HELM_RELEASE),
+            )?;
+        }
         return helm(&config, dry_run, out);
     }
     if dry_run == DryRun::Client {
@@ -115,7 +128,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
 
     let cluster = cluster::connect(global).await?;
     let found = find_components(&cluster).await?;
-    check_foreign(&found, args.force)?;
+    check_foreign(&found, args.force, &config.strategy, None)?;
     if config.nfd {
         if let Some(nfd) = found
             .iter()
@@ -289,9 +302,7 @@ fn helm(config: &InstallConfig, dry_run: DryRun, out: &mut dyn Write) -> Result<
             .args(&c[1..])
             .status()
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::failed(
-                    "helm is not on your PATH; install helm (https://helm.sh/docs/intro/install/) or drop --helm to let kubectl mig apply the manifests itself",
-                ),
+                std::io::ErrorKind::NotFound => helm_missing(),
                 _ => Error::failed(format!("cannot run helm: {e}")),
             })?;
         if !status.success() {
@@ -302,6 +313,22 @@ fn helm(config: &InstallConfig, dry_run: DryRun, out: &mut dyn Write) -> Result<
         }
     }
     Ok(())
+}
+
+fn helm_missing() -> Error {
+    Error::failed(
+        "helm is not on your PATH; install helm (https://helm.sh/docs/intro/install/) or drop --helm to let kubectl mig apply the manifests itself",
+    )
+}
+
+/// Whether an executable of that name is on PATH.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            let candidate = dir.join(program);
+            candidate.is_file() || candidate.with_extension("exe").is_file()
+        })
+    })
 }
 
 fn shell_words(words: &[String]) -> String {
@@ -339,10 +366,19 @@ pub async fn find_components(cluster: &Cluster) -> Result<Vec<Found>> {
     Ok(list.items.iter().filter_map(components::classify).collect())
 }
 
-fn check_foreign(found: &[Found], force: bool) -> Result<()> {
+/// Refuses to install next to a device plugin or GFD that kubectl mig does not own (the helm
+/// release `--helm` upgrades is its own), naming each and how to set the strategy through it.
+fn check_foreign(
+    found: &[Found],
+    force: bool,
+    strategy: &str,
+    helm_release: Option<&str>,
+) -> Result<()> {
     let foreign: Vec<&Found> = found
         .iter()
-        .filter(|f| f.component == Component::DevicePlugin && f.owner != Owner::KubectlMig)
+        .filter(|f| matches!(f.component, Component::DevicePlugin | Component::GpuFeatureDiscovery))
+        .filter(|f| f.owner != Owner::KubectlMig)
+        .filter(|f| !matches!((&f.owner, helm_release), (Owner::Helm { release }, Some(ours)) if release == ours))
         .collect();
     if foreign.is_empty() {
         return Ok(());
@@ -351,20 +387,34 @@ fn check_foreign(found: &[Found], force: bool) -> Result<()> {
         .iter()
         .map(|f| {
             format!(
-                "DaemonSet {}/{} installed by {}",
-                f.namespace, f.name, f.owner
+                "{} DaemonSet {}/{} installed by {}",
+                f.component, f.namespace, f.name, f.owner
             )
         })
         .collect();
     if force {
         eprintln!(
-            "warning: installing next to another NVIDIA device plugin ({}) because of --force; both will advertise the same GPUs",
+            "warning: installing next to {} because of --force; GPUs will be advertised and labelled twice",
             what.join(", ")
         );
         return Ok(());
     }
+    let first = foreign[0];
+    let how = match &first.owner {
+        Owner::Helm { release } => format!(
+            "set the strategy through that release (helm upgrade {release} <chart> --reuse-values --set migStrategy={strategy})"
+        ),
+        Owner::GpuOperator => format!(
+            "set the strategy through the GPU Operator (kubectl patch clusterpolicies.nvidia.com cluster-policy --type merge -p '{{\"spec\":{{\"mig\":{{\"strategy\":\"{strategy}\"}}}}}}')"
+        ),
+        Owner::Aks => "it is managed by AKS, so set the strategy there or remove the add-on first".to_string(),
+        Owner::KubectlMig | Owner::Unknown => format!(
+            "remove it first (kubectl delete daemonset -n {} {})",
+            first.namespace, first.name
+        ),
+    };
     Err(Error::failed(format!(
-        "an NVIDIA device plugin is already running ({}); a second one would advertise the same GPUs twice, so set the MIG strategy through it (e.g. helm upgrade --set migStrategy=mixed, or the GPU Operator's mig.strategy), or pass --force",
+        "NVIDIA GPU software is already running ({}); a second copy would advertise or label the same GPUs twice, so {how}, or pass --force",
         what.join(", ")
     )))
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub const DEVICE_PLUGIN_IMAGE: &str = "nvcr.io/nvidia/k8s-device-plugin";
 /// The NFD image repository and the version the device plugin chart 0.20 depends on.
 pub const NFD_IMAGE: &str = "registry.k8s.io/nfd/node-feature-discovery:v0.19.0";
+/// The helm release name `--helm` installs and upgrades.
+pub const HELM_RELEASE: &str = "nvdp";
 /// The default namespace.
 pub const DEFAULT_NAMESPACE: &str = "nvidia-device-plugin";
 /// Where GFD writes and NFD reads feature files on the host.
@@ -227,8 +229,14 @@ pub fn helm_commands(cfg: &InstallConfig) -> Vec<Vec<String>> {
     if let Some(rc) = &cfg.runtime_class {
         set.push(format!("runtimeClassName={rc}"));
     }
+    // helm's --set splits on commas and dots: escape them inside keys and values.
+    let escape = |s: &str| s.replace(',', "\\,");
     for (k, v) in &cfg.node_selector {
-        set.push(format!("nodeSelector.{}={v}", k.replace('.', "\\.")));
+        set.push(format!(
+            "nodeSelector.{}={}",
+            escape(&k.replace('.', "\\.")),
+            escape(v)
+        ));
     }
     let s = |x: &str| x.to_string();
     vec![
@@ -244,7 +252,7 @@ pub fn helm_commands(cfg: &InstallConfig) -> Vec<Vec<String>> {
             s("helm"),
             s("upgrade"),
             s("--install"),
-            s("nvdp"),
+            s(HELM_RELEASE),
             s("nvdp/nvidia-device-plugin"),
             s("--namespace"),
             cfg.namespace.clone(),
