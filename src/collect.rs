@@ -6,7 +6,8 @@ use crate::cluster::{fold_list, Cluster, Op};
 use crate::error::Result;
 use crate::model::{NodeInfo, PodUsage, RawNode, RawPod, NVIDIA_PREFIX};
 use futures::{StreamExt, TryStreamExt};
-use kube::api::ListParams;
+use k8s_openapi::api::apps::v1::DaemonSet;
+use kube::api::{Api, ListParams};
 
 /// Page size for lists, as kubectl uses.
 const PAGE: u32 = 500;
@@ -189,4 +190,18 @@ pub async fn usage(cluster: &Cluster, nodes: &[NodeInfo], listed: usize) -> Resu
         |usage, raw| usage.add(PodUsage::from(raw)),
     )
     .await
+}
+
+/// Every device plugin, GFD, NFD worker and MIG manager DaemonSet in the cluster.
+pub async fn find_components(cluster: &Cluster) -> Result<Vec<crate::components::Found>> {
+    let api: Api<DaemonSet> = Api::all(cluster.client.clone());
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster.error(e, Op::new("list", "daemonsets.apps")))?;
+    Ok(list
+        .items
+        .iter()
+        .filter_map(crate::components::classify)
+        .collect())
 }

@@ -2,15 +2,14 @@
 
 use crate::apply::{self, Outcome};
 use crate::cli::GlobalArgs;
-use crate::cluster::{self, Cluster, Op};
+use crate::cluster::{self, Cluster};
 use crate::commands::run::DryRun;
-use crate::components::{self, Component, Found, Owner};
+use crate::components::{Component, Found, Owner};
 use crate::error::{Error, Result};
 use crate::manifests::{self, install::InstallConfig, MANAGED_BY};
 use crate::output::{self, ObjectFormat};
 use clap::Args;
-use k8s_openapi::api::apps::v1::DaemonSet;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::DynamicObject;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
@@ -111,7 +110,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
                 return Err(helm_missing());
             }
             let cluster = cluster::connect(global).await?;
-            let found = find_components(&cluster).await?;
+            let found = crate::collect::find_components(&cluster).await?;
             check_foreign(
                 &found,
                 args.force,
@@ -127,7 +126,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     }
 
     let cluster = cluster::connect(global).await?;
-    let found = find_components(&cluster).await?;
+    let found = crate::collect::find_components(&cluster).await?;
     check_foreign(&found, args.force, &config.strategy, None)?;
     if config.nfd {
         if let Some(nfd) = found
@@ -354,16 +353,6 @@ fn owned(obj: &DynamicObject) -> bool {
         .and_then(|l| l.get(MANAGED_BY.0))
         .map(String::as_str)
         == Some(MANAGED_BY.1)
-}
-
-/// Every device plugin, GFD, NFD worker and MIG manager DaemonSet in the cluster.
-pub async fn find_components(cluster: &Cluster) -> Result<Vec<Found>> {
-    let api: Api<DaemonSet> = Api::all(cluster.client.clone());
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| cluster.error(e, Op::new("list", "daemonsets.apps")))?;
-    Ok(list.items.iter().filter_map(components::classify).collect())
 }
 
 /// Refuses to install next to a device plugin or GFD that kubectl mig does not own (the helm

@@ -3,7 +3,6 @@
 use crate::cli::GlobalArgs;
 use crate::cluster::{self, Cluster, Op};
 use crate::collect;
-use crate::commands::install::find_components;
 use crate::components::{Component, Found};
 use crate::error::Result;
 use crate::output::{self, Format};
@@ -46,7 +45,7 @@ struct StatusReport {
 /// Runs `kubectl mig status`.
 pub async fn run(global: &GlobalArgs, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
     let cluster = cluster::connect(global).await?;
-    let mut components = find_components(&cluster).await?;
+    let mut components = collect::find_components(&cluster).await?;
     components.sort_by(|a, b| {
         (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
     });

@@ -33,13 +33,16 @@ fn has_gpu_rows(n: &NodeReport) -> bool {
 fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
     let mut headers = vec!["NODE", "STRATEGY", "GPU"];
     if wide {
-        headers.extend(["GPUS", "MIG CONFIG"]);
+        headers.extend(["GPU.COUNT", "MIG CONFIG"]);
     }
-    headers.extend(["RESOURCE", "PROFILE"]);
-    if wide {
-        headers.push("CAPACITY");
-    }
-    headers.extend(["ALLOCATABLE", "REQUESTED", "FREE"]);
+    headers.extend([
+        "RESOURCE",
+        "PROFILE",
+        "CAPACITY",
+        "ALLOCATABLE",
+        "REQUESTED",
+        "FREE",
+    ]);
     if style.bars {
         headers.push("USAGE");
     }
@@ -51,11 +54,7 @@ fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
         let lead = node_cells(node, wide);
         if node.resources.is_empty() {
             let mut row = lead;
-            row.extend(["-".into(), "-".into()]);
-            if wide {
-                row.push("-".into());
-            }
-            row.extend(["-".into(), "-".into(), "-".into()]);
+            row.extend(std::iter::repeat_n("-".to_string(), 6));
             table.row(row);
             continue;
         }
@@ -99,10 +98,8 @@ fn resource_cells(r: &ResourceReport, wide: bool, style: Style) -> Vec<String> {
         r.name.clone(),
         r.profile.clone().unwrap_or_else(|| "-".into()),
     ];
-    if wide {
-        cells.push(r.capacity.to_string());
-    }
     cells.extend([
+        r.capacity.to_string(),
         r.allocatable.to_string(),
         r.requested.to_string(),
         r.free.to_string(),
