@@ -205,3 +205,10 @@ pub async fn find_components(cluster: &Cluster) -> Result<Vec<crate::components:
         .filter_map(crate::components::classify)
         .collect())
 }
+
+/// Whether a cluster autoscaler runs: it keeps its status in this ConfigMap (AKS included).
+pub async fn has_cluster_autoscaler(cluster: &Cluster) -> bool {
+    let api: Api<k8s_openapi::api::core::v1::ConfigMap> =
+        Api::namespaced(cluster.client.clone(), "kube-system");
+    matches!(api.get_opt("cluster-autoscaler-status").await, Ok(Some(_)))
+}

@@ -109,15 +109,30 @@ impl<'a> PodWatch<'a> {
 }
 
 /// Waits until the pod runs or ends, showing progress on stderr.
-pub async fn wait_for_start(cluster: &Cluster, api: &Api<Pod>, pod: &Pod) -> Result<Start> {
+///
+/// With `autoscaler`, an unschedulable pod is waited for too: the cluster autoscaler may add a
+/// node for it (AKS pools often scale from zero); the caller's timeout bounds the wait.
+pub async fn wait_for_start(
+    cluster: &Cluster,
+    api: &Api<Pod>,
+    pod: &Pod,
+    autoscaler: bool,
+) -> Result<Start> {
     let mut watch = PodWatch::new(api, pod);
     let mut progress = Progress::new(&pod.name_any());
     let mut current = pod.clone();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     loop {
-        if let Some(start) = classify(&current) {
-            progress.finish();
-            return Ok(start);
+        match classify(&current) {
+            Some(Start::Unschedulable(_)) if autoscaler => {
+                progress.note =
+                    Some("unschedulable now; waiting for the cluster autoscaler".into());
+            }
+            Some(start) => {
+                progress.finish();
+                return Ok(start);
+            }
+            None => progress.note = None,
         }
         progress.show(&current);
         tokio::select! {
@@ -236,6 +251,7 @@ struct Progress {
     line: String,
     last: String,
     drawn: bool,
+    note: Option<String>,
 }
 
 impl Progress {
@@ -247,6 +263,7 @@ impl Progress {
             line: String::new(),
             last: String::new(),
             drawn: false,
+            note: None,
         }
     }
 
@@ -269,6 +286,9 @@ impl Progress {
         }
         if let Some(w) = waiting {
             line.push_str(&format!(": {w}"));
+        }
+        if let Some(note) = &self.note {
+            line.push_str(&format!(" ({note})"));
         }
         self.line = line;
         if !self.tty && self.line != self.last {

@@ -428,3 +428,30 @@ fn server_dry_run_stores_nothing() {
         .iter()
         .any(|r| r.method == "POST" && r.query.contains("dryRun=All")));
 }
+
+#[test]
+fn unschedulable_pods_wait_for_a_cluster_autoscaler() {
+    let server = TestServer::start(FakeApi::seeded());
+    server.api.insert(serde_json::json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "cluster-autoscaler-status", "namespace": "kube-system"},
+        "data": {"status": "Cluster-autoscaler status at 2026-11-24 ..."}
+    }));
+    let started = Instant::now();
+    let r = run(
+        &server,
+        &["run", "--profile", "2g.24gb", "--force", "--timeout", "2s"],
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "gave up before the timeout"
+    );
+    assert!(
+        r.stderr
+            .contains("did not start within 2s: no node has 1 free nvidia.com/mig-2g.24gb"),
+        "{}",
+        r.stderr
+    );
+    assert!(test_pods(&server.api).is_empty());
+}

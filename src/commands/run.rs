@@ -302,6 +302,7 @@ async fn execute(
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ns);
     // Listen before creating: a Ctrl-C during the create is acted on once the pod exists.
     let mut interrupts = signals::Interrupts::arm();
+    let autoscaler = collect::has_cluster_autoscaler(cluster).await;
     let created = api
         .create(&PostParams::default(), &pod)
         .await
@@ -311,8 +312,16 @@ async fn execute(
         "pod/{name} created in namespace {ns}, requesting {} × {}",
         args.count, place.resource
     );
+    let followed = Followed {
+        cluster,
+        api: &api,
+        args,
+        offers,
+        place,
+        autoscaler,
+    };
     let outcome = tokio::select! {
-        result = follow_pod(cluster, &api, &created, args, offers, place, out) => result,
+        result = follow_pod(&followed, &created, out) => result,
         code = interrupts.next() => {
             eprintln!("Interrupted.");
             Err(Error::Exit { code, message: String::new() })
@@ -333,18 +342,31 @@ async fn execute(
     }
 }
 
-async fn follow_pod(
-    cluster: &Cluster,
-    api: &Api<Pod>,
-    created: &Pod,
-    args: &RunArgs,
-    offers: &[placement::Offer],
-    place: &Placement,
-    out: &mut dyn Write,
-) -> Result<()> {
+/// What following a created pod needs to know.
+struct Followed<'a> {
+    cluster: &'a Cluster,
+    api: &'a Api<Pod>,
+    args: &'a RunArgs,
+    offers: &'a [placement::Offer],
+    place: &'a Placement,
+    autoscaler: bool,
+}
+
+async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Result<()> {
+    let Followed {
+        cluster,
+        api,
+        args,
+        offers,
+        place,
+        autoscaler,
+    } = *f;
     let name = created.name_any();
-    let start =
-        tokio::time::timeout(args.timeout, follow::wait_for_start(cluster, api, created)).await;
+    let start = tokio::time::timeout(
+        args.timeout,
+        follow::wait_for_start(cluster, api, created, autoscaler),
+    )
+    .await;
     let started = match start {
         Err(_) => {
             let why = placement::explain_pending(offers, &place.resource, i64::from(args.count));
