@@ -130,7 +130,7 @@ const IGNORED_KINDS: &[&str] = &[
 fn is_ours_or_default(plural: &str, obj: &DynamicObject) -> bool {
     let name = obj.metadata.name.as_deref().unwrap_or_default();
     let labels = obj.metadata.labels.clone().unwrap_or_default();
-    labels.get(MANAGED_BY.0).is_some_and(|v| v == MANAGED_BY.1)
+    crate::manifests::is_ours(Some(&labels))
         || labels
             .get("app.kubernetes.io/instance")
             .is_some_and(|v| v == "kubectl-mig")

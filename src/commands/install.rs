@@ -6,7 +6,7 @@ use crate::cluster::{self, Cluster};
 use crate::commands::run::DryRun;
 use crate::components::{Component, Found, Owner};
 use crate::error::{Error, Result};
-use crate::manifests::{self, install::InstallConfig, MANAGED_BY};
+use crate::manifests::{self, install::InstallConfig};
 use crate::output::{self, ObjectFormat};
 use clap::Args;
 use kube::api::DynamicObject;
@@ -347,12 +347,7 @@ fn shell_words(words: &[String]) -> String {
 }
 
 fn owned(obj: &DynamicObject) -> bool {
-    obj.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(MANAGED_BY.0))
-        .map(String::as_str)
-        == Some(MANAGED_BY.1)
+    manifests::is_ours(obj.metadata.labels.as_ref())
 }
 
 /// Refuses to install next to a device plugin or GFD that kubectl mig does not own (the helm

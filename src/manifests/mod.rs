@@ -11,6 +11,13 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-m
 /// `app.kubernetes.io/part-of` on everything kubectl mig install creates.
 pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "kubectl-mig");
 
+/// Whether labels mark an object as created by kubectl mig.
+pub fn is_ours(labels: Option<&std::collections::BTreeMap<String, String>>) -> bool {
+    labels
+        .and_then(|l| l.get(MANAGED_BY.0))
+        .is_some_and(|v| v == MANAGED_BY.1)
+}
+
 /// The labels of every installed object: its name and component, and kubectl mig's ownership.
 fn labels(name: &str, component: &str) -> Value {
     json!({
