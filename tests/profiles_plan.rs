@@ -163,14 +163,44 @@ fn profiles_errors() {
         e.contains("unknown GPU model \"V100\"") && e.contains("H100-80GB"),
         "{e}"
     );
-    let e = usage_error(&["profiles", "--from-nvidia-smi", "/nonexistent/lgip.txt"]);
-    assert!(e.contains("cannot read /nonexistent/lgip.txt"), "{e}");
+    // An unreadable file is a failure (exit 1), not bad usage.
+    let out = kubectl_mig(&["profiles", "--from-nvidia-smi", "/nonexistent/lgip.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains(
+            "cannot read /nonexistent/lgip.txt (no such file); give a file saved from nvidia-smi"
+        ),
+        "{e}"
+    );
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let e = usage_error(&["profiles", "--from-nvidia-smi", manifest]);
     assert!(
         e.contains("is not the output of `nvidia-smi mig -lgip`"),
         "{e}"
     );
+}
+
+#[test]
+fn gpu_prefix_shows_every_matching_model() {
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["profiles", "--gpu", "a100", "-o", "json"])).unwrap();
+    let models: Vec<&str> = json["gpus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["A100-40GB", "A100-80GB"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "profiles",
+        "--gpu",
+        "NVIDIA-A100-SXM4-80GB",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["gpus"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -100,16 +100,34 @@ struct ProfileView {
 fn from_catalog(model: Option<&str>) -> Result<Report> {
     let gpus: Vec<&Gpu> = match model {
         None => catalog::gpus().iter().collect(),
-        Some(model) => vec![catalog::find_gpu(model).ok_or_else(|| {
+        Some(model) => matching_gpus(model).ok_or_else(|| {
             Error::usage(format!(
                 "unknown GPU model {model:?}; known models: {}",
                 known_models()
             ))
-        })?],
+        })?,
     };
     Ok(Report {
         gpus: gpus.into_iter().map(catalog_view).collect(),
     })
+}
+
+/// The GPUs a `--gpu` value names: one model key exactly; else every model it is the start of
+/// (`a100` is both A100 40GB and 80GB); else an alias or product label.
+fn matching_gpus(model: &str) -> Option<Vec<&'static Gpu>> {
+    let wanted = model.trim().to_ascii_lowercase();
+    let all = catalog::gpus();
+    if let Some(exact) = all.iter().find(|g| g.model.eq_ignore_ascii_case(&wanted)) {
+        return Some(vec![exact]);
+    }
+    let by_prefix: Vec<&Gpu> = all
+        .iter()
+        .filter(|g| g.model.to_ascii_lowercase().starts_with(&wanted))
+        .collect();
+    if !by_prefix.is_empty() {
+        return Some(by_prefix);
+    }
+    catalog::find_gpu(model).map(|g| vec![g])
 }
 
 /// The catalog's model keys, comma-separated, for error messages.
@@ -157,7 +175,7 @@ fn from_captures(paths: &[PathBuf]) -> Result<Report> {
     let gpus = nvsmi::parse_all(&refs).map_err(|i| {
         Error::usage(format!(
             "{} is not the output of `nvidia-smi mig -lgip`, `nvidia-smi mig -lgipp` or \
-             `nvidia-smi -L`",
+             `nvidia-smi -L`; save those commands' output on the GPU's node and pass the files",
             paths[i].display()
         ))
     })?;
@@ -174,7 +192,17 @@ fn read_capture(path: &PathBuf) -> Result<String> {
     } else {
         std::fs::read_to_string(path).map(|t| text = t)
     };
-    read.map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    read.map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        };
+        Error::failed(format!(
+            "cannot read {} ({reason}); give a file saved from nvidia-smi mig -lgip (and -lgipp, -L) on the GPU's node",
+            path.display()
+        ))
+    })?;
     Ok(text)
 }
 
