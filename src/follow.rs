@@ -3,11 +3,12 @@
 
 use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
+use crate::render::progress::Progress;
 use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams, WatchEvent, WatchParams};
 use kube::ResourceExt;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 /// Waiting reasons after which a container will not start without a change.
@@ -119,22 +120,21 @@ pub async fn wait_for_start(
     autoscaler: bool,
 ) -> Result<Start> {
     let mut watch = PodWatch::new(api, pod);
-    let mut progress = Progress::new(&pod.name_any());
+    let mut progress = Progress::new();
     let mut current = pod.clone();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     loop {
-        match classify(&current) {
+        let note = match classify(&current) {
             Some(Start::Unschedulable(_)) if autoscaler => {
-                progress.note =
-                    Some("unschedulable now; waiting for the cluster autoscaler".into());
+                Some("unschedulable now; waiting for the cluster autoscaler")
             }
             Some(start) => {
                 progress.finish();
                 return Ok(start);
             }
-            None => progress.note = None,
-        }
-        progress.show(&current);
+            None => None,
+        };
+        progress.set(pod_line(&current, note));
         tokio::select! {
             next = watch.next(cluster) => current = next?,
             _ = ticker.tick() => progress.tick(),
@@ -243,80 +243,29 @@ pub fn outcome(pod: &Pod) -> std::result::Result<i32, String> {
     }
 }
 
-/// A spinner on a terminal, a line per change elsewhere (stderr either way).
-struct Progress {
-    name: String,
-    tty: bool,
-    frame: usize,
-    line: String,
-    last: String,
-    drawn: bool,
-    note: Option<String>,
-}
-
-impl Progress {
-    fn new(name: &str) -> Self {
-        Progress {
-            name: name.to_string(),
-            tty: std::io::stderr().is_terminal(),
-            frame: 0,
-            line: String::new(),
-            last: String::new(),
-            drawn: false,
-            note: None,
-        }
+/// The status line of a pod being waited for: phase, node, waiting reason.
+fn pod_line(pod: &Pod, note: Option<&str>) -> String {
+    let status = pod.status.as_ref();
+    let phase = status
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Pending".into());
+    let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
+    let waiting = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|c| c.first())
+        .and_then(|c| c.state.as_ref())
+        .and_then(|s| s.waiting.as_ref())
+        .and_then(|w| w.reason.clone());
+    let mut line = format!("pod/{} {phase}", pod.name_any());
+    match node {
+        Some(n) => line.push_str(&format!(" on {n}")),
+        None => line.push_str(" (waiting for the scheduler)"),
     }
-
-    fn show(&mut self, pod: &Pod) {
-        let status = pod.status.as_ref();
-        let phase = status
-            .and_then(|s| s.phase.clone())
-            .unwrap_or_else(|| "Pending".into());
-        let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
-        let waiting = status
-            .and_then(|s| s.container_statuses.as_ref())
-            .and_then(|c| c.first())
-            .and_then(|c| c.state.as_ref())
-            .and_then(|s| s.waiting.as_ref())
-            .and_then(|w| w.reason.clone());
-        let mut line = format!("pod/{} {phase}", self.name);
-        match node {
-            Some(n) => line.push_str(&format!(" on {n}")),
-            None => line.push_str(" (waiting for the scheduler)"),
-        }
-        if let Some(w) = waiting {
-            line.push_str(&format!(": {w}"));
-        }
-        if let Some(note) = &self.note {
-            line.push_str(&format!(" ({note})"));
-        }
-        self.line = line;
-        if !self.tty && self.line != self.last {
-            eprintln!("{}", self.line);
-            self.last = self.line.clone();
-        }
+    if let Some(w) = waiting {
+        line.push_str(&format!(": {w}"));
     }
-
-    fn tick(&mut self) {
-        if self.tty {
-            const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-            self.frame = (self.frame + 1) % FRAMES.len();
-            eprint!("\r\x1b[2K{} {}", FRAMES[self.frame], self.line);
-            self.drawn = true;
-        }
+    if let Some(note) = note {
+        line.push_str(&format!(" ({note})"));
     }
-
-    fn finish(&mut self) {
-        if self.tty && self.drawn {
-            eprint!("\r\x1b[2K");
-            self.drawn = false;
-        }
-    }
-}
-
-impl Drop for Progress {
-    /// A wait cut short (timeout, Ctrl-C) must not leave the spinner line under the next message.
-    fn drop(&mut self) {
-        self.finish();
-    }
+    line
 }

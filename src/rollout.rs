@@ -7,11 +7,12 @@ use crate::collect;
 use crate::error::{Error, Result};
 use crate::manifests::install::InstallConfig;
 use crate::render;
+use crate::render::progress::Progress;
 use crate::strategy::STRATEGY_LABEL;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 const POLL: Duration = Duration::from_secs(2);
@@ -71,33 +72,21 @@ pub async fn wait(
     out: &mut dyn Write,
 ) -> Result<()> {
     let deadline = Instant::now() + timeout;
-    let tty = std::io::stderr().is_terminal();
-    let mut last = String::new();
+    let mut progress = Progress::new();
     loop {
         let states = daemonset_states(cluster, cfg).await?;
-        let line = states
+        let last = states
             .iter()
             .map(|((name, desired, ready), _)| format!("{name} {ready}/{desired}"))
             .collect::<Vec<_>>()
             .join(", ");
-        if line != last {
-            if tty {
-                eprint!("\r\x1b[2KWaiting for the rollout: {line}");
-            } else {
-                eprintln!("Waiting for the rollout: {line}");
-            }
-            last = line;
-        }
+        progress.set(format!("Waiting for the rollout: {last}"));
         if states.iter().all(|(_, done)| *done) {
-            if tty {
-                eprintln!();
-            }
+            progress.finish();
             break;
         }
         if Instant::now() >= deadline {
-            if tty {
-                eprintln!();
-            }
+            progress.finish();
             let why = pod_problems(cluster, cfg).await.unwrap_or_default();
             return Err(Error::failed(format!(
                 "the rollout did not finish within {} ({last}){why}; check kubectl get pods -n {} -o wide",
@@ -105,7 +94,11 @@ pub async fn wait(
                 cfg.namespace
             )));
         }
-        tokio::time::sleep(POLL).await;
+        let wake = tokio::time::Instant::now() + POLL;
+        while tokio::time::Instant::now() < wake {
+            progress.tick();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     eprintln!(
         "Rollout complete; waiting for the GPU nodes to advertise {} MIG devices.",
