@@ -19,6 +19,7 @@ mod model;
 mod nvsmi;
 mod output;
 mod placement;
+mod plan;
 mod problems;
 mod quantity;
 mod render;
