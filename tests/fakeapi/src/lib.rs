@@ -24,6 +24,7 @@ mod selectors;
 mod special;
 mod status;
 mod store;
+pub mod synth;
 mod table;
 mod testserver;
 mod util;

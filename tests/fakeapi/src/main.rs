@@ -1,11 +1,46 @@
-//! `fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]`:
-//! serves the fake API until killed, printing its URL.
+//! `fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]
+//! [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S]] [--expected-out FILE] [--check-describe FILE]`:
+//! serves the fake API until killed, printing its URL. `--synthetic` serves a generated cluster
+//! (see `fakeapi::synth`) and can write the answer describe must give; with `--check-describe`
+//! it serves nothing and compares a `kubectl mig describe -o json` output with that answer.
 
-use fakeapi::{kubeconfig_yaml, FakeApi, Faults};
+use fakeapi::{kubeconfig_yaml, synth, FakeApi, Faults};
+use std::time::Instant;
 
 fn usage() -> ! {
     eprintln!("usage: fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]");
+    eprintln!("         [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S]] [--expected-out FILE] [--check-describe FILE]");
     std::process::exit(2)
+}
+
+/// Compares describe's JSON in `path` with the synthetic cluster's answer; exits 0 or 1.
+fn check_describe(spec: &synth::Spec, path: &str) -> ! {
+    let expected = synth::objects(spec).expected;
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        eprintln!("cannot read {path}: {e}");
+        std::process::exit(1)
+    });
+    let describe: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        eprintln!("{path} is not JSON: {e}");
+        std::process::exit(1)
+    });
+    match expected.check(&describe) {
+        Ok(()) => {
+            println!(
+                "describe is correct: {} MIG nodes, {} pods holding MIG devices",
+                expected.nodes.len(),
+                expected.holding_pods
+            );
+            std::process::exit(0)
+        }
+        Err(diffs) => {
+            eprintln!("describe is WRONG for {spec}:");
+            for d in diffs {
+                eprintln!("  {d}");
+            }
+            std::process::exit(1)
+        }
+    }
 }
 
 fn main() {
@@ -14,6 +49,10 @@ fn main() {
     let mut loads = Vec::new();
     let mut kubeconfig_out = None;
     let mut max_page = None;
+    let mut synthetic: Option<synth::Spec> = None;
+    let mut expected_out = None;
+    let mut check = None;
+    let mut latency_ms = 0u64;
     let mut args = std::env::args().skip(1).peekable();
     while let Some(a) = args.next() {
         let value = |args: &mut std::iter::Peekable<std::iter::Skip<std::env::Args>>| {
@@ -32,21 +71,50 @@ fn main() {
             "--max-page-size" => {
                 max_page = Some(value(&mut args).parse().unwrap_or_else(|_| usage()))
             }
+            "--synthetic" => {
+                synthetic = Some(value(&mut args).parse().unwrap_or_else(|e| {
+                    eprintln!("--synthetic: {e}");
+                    usage()
+                }))
+            }
+            "--latency-ms" => latency_ms = value(&mut args).parse().unwrap_or_else(|_| usage()),
+            "--expected-out" => expected_out = Some(value(&mut args)),
+            "--check-describe" => check = Some(value(&mut args)),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
     }
-    let api = if seeded {
-        FakeApi::seeded()
-    } else {
-        FakeApi::new()
+    if seeded && synthetic.is_some() {
+        eprintln!("--seeded and --synthetic cannot be combined: the seed would change the expected answer");
+        usage()
+    }
+    if let Some(path) = &check {
+        check_describe(&synthetic.unwrap_or_else(|| usage()), path);
+    }
+    let api = match synthetic {
+        Some(spec) => {
+            let started = Instant::now();
+            let (api, expected) = synth::generate(&spec);
+            eprintln!(
+                "fake-apiserver: generated {spec} in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+            if let Some(path) = &expected_out {
+                let text = serde_json::to_string_pretty(&expected.to_json()).expect("JSON");
+                std::fs::write(path, text).expect("write expected answer");
+            }
+            api
+        }
+        None if seeded => FakeApi::seeded(),
+        None => FakeApi::new(),
     };
     for f in &loads {
         api.load_file(f);
     }
-    if max_page.is_some() {
+    if max_page.is_some() || latency_ms > 0 {
         api.set_faults(Faults {
             max_page_size: max_page,
+            latency: std::time::Duration::from_millis(latency_ms),
             ..Faults::default()
         });
     }
