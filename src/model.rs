@@ -63,11 +63,11 @@ impl PodUsage {
 
 // ---- wire shapes: only what we read ----
 
+/// A node's name and labels.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Meta {
+struct NodeMeta {
     name: String,
-    namespace: String,
     labels: BTreeMap<String, String>,
 }
 
@@ -98,7 +98,7 @@ struct Condition {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RawNode {
-    metadata: Meta,
+    metadata: NodeMeta,
     spec: NodeSpec,
     status: NodeStatus,
 }
@@ -135,6 +135,14 @@ fn nvidia_quantities(map: &BTreeMap<String, serde_json::Value>) -> BTreeMap<Stri
         .collect()
 }
 
+/// A pod's name and namespace; its labels are skipped unread (most of a page's metadata).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PodMeta {
+    name: String,
+    namespace: String,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
 struct PodSpec {
@@ -167,7 +175,7 @@ struct PodStatus {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct RawPod {
-    metadata: Meta,
+    metadata: PodMeta,
     spec: PodSpec,
     status: PodStatus,
 }
