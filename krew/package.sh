@@ -165,6 +165,12 @@ mkdir "$stage"
 cp "$bin" "$stage/kubectl-mig$exe"
 cp "$root/LICENSE" "$root/README.md" "$root/kubectl_complete-mig" "$stage/"
 chmod 755 "$stage/kubectl-mig$exe" "$stage/kubectl_complete-mig"
+# Windows runs the completion helper as a batch file (PATHEXT), not as a sh script.
+helpers=(kubectl_complete-mig)
+if [ "$os" = windows ]; then
+    cp "$root/kubectl_complete-mig.cmd" "$stage/"
+    helpers+=(kubectl_complete-mig.cmd)
+fi
 cp -R "$root/completions" "$stage/completions"
 # Man pages come from the binary; a cross-built one cannot run here, so a host build writes them.
 if [ "$target" = "$host" ]; then
@@ -174,7 +180,7 @@ else
 fi
 
 archive="$out/kubectl-mig_${tag}_${os}_${arch}.tar.gz"
-files=(kubectl-mig$exe LICENSE README.md kubectl_complete-mig completions man)
+files=(kubectl-mig$exe LICENSE README.md "${helpers[@]}" completions man)
 if tar --version 2>/dev/null | grep -q 'GNU tar'; then
     # Same inputs, same bytes: sorted names, no owners, the commit's time.
     mtime=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
