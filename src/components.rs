@@ -105,6 +105,10 @@ fn command_line(c: &Container) -> String {
 fn component_of(name: &str, c: &Container) -> Option<Component> {
     let image = c.image.as_deref().unwrap_or_default();
     let cmd = command_line(c);
+    // NVIDIA's chart runs a config-manager sidecar from the same image in both DaemonSets.
+    if cmd.contains("config-manager") {
+        return None;
+    }
     if cmd.contains("gpu-feature-discovery") || image.contains("gpu-feature-discovery") {
         return Some(Component::GpuFeatureDiscovery);
     }
@@ -286,6 +290,29 @@ mod tests {
         let f = classify(&d).unwrap();
         assert_eq!(f.component, Component::GpuFeatureDiscovery);
         assert_eq!(f.owner, Owner::GpuOperator);
+        assert_eq!(f.strategy.as_deref(), Some("mixed"));
+    }
+
+    #[test]
+    fn config_manager_sidecars_do_not_hide_the_daemon() {
+        let sidecar = json!({"name": "nvidia-device-plugin-sidecar", "image": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "command": ["config-manager"]});
+        let gfd = ds(json!({
+            "metadata": {"name": "nvdp-gpu-feature-discovery", "namespace": "nvdp", "annotations": {"meta.helm.sh/release-name": "nvdp"}},
+            "spec": {"selector": {}, "template": {"spec": {"containers": [sidecar.clone(), {"name": "gpu-feature-discovery-ctr",
+                "image": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "command": ["gpu-feature-discovery"],
+                "env": [{"name": "MIG_STRATEGY", "value": "mixed"}]}]}}}
+        }));
+        let f = classify(&gfd).unwrap();
+        assert_eq!(f.component, Component::GpuFeatureDiscovery);
+        assert_eq!(f.strategy.as_deref(), Some("mixed"));
+        let dp = ds(json!({
+            "metadata": {"name": "nvdp-nvidia-device-plugin", "namespace": "nvdp"},
+            "spec": {"selector": {}, "template": {"spec": {"containers": [sidecar, {"name": "nvidia-device-plugin-ctr",
+                "image": "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", "command": ["nvidia-device-plugin"],
+                "env": [{"name": "MIG_STRATEGY", "value": "mixed"}]}]}}}
+        }));
+        let f = classify(&dp).unwrap();
+        assert_eq!(f.component, Component::DevicePlugin);
         assert_eq!(f.strategy.as_deref(), Some("mixed"));
     }
 
