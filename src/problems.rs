@@ -189,25 +189,6 @@ fn advertised_but_missing(
             ));
         }
     }
-    let has_gpus = node
-        .labels
-        .get(crate::collect::AKS_ACCELERATOR_LABEL)
-        .is_some_and(|v| v == "nvidia")
-        || node
-            .labels
-            .get("nvidia.com/gpu.present")
-            .is_some_and(|v| v == "true");
-    if has_gpus && resources.is_empty() {
-        out.push(problem(
-            "DEVICES_NOT_ADVERTISED",
-            Severity::Error,
-            "the node has NVIDIA GPUs but advertises no nvidia.com/gpu or nvidia.com/mig-* resource".into(),
-            format!(
-                "install the device plugin (kubectl mig install --strategy single|mixed), or {}",
-                plugin_hint(&node.name)
-            ),
-        ));
-    }
     let single_profile = product.and_then(strategy::single_profile);
     let labelled_count = node
         .labels
@@ -222,6 +203,26 @@ fn advertised_but_missing(
                 plugin_hint(&node.name),
             ));
         }
+    }
+    let has_gpus = node
+        .labels
+        .get(crate::collect::AKS_ACCELERATOR_LABEL)
+        .is_some_and(|v| v == "nvidia")
+        || node
+            .labels
+            .get("nvidia.com/gpu.present")
+            .is_some_and(|v| v == "true");
+    let specific = out.iter().any(|p| p.code == "DEVICES_NOT_ADVERTISED");
+    if has_gpus && resources.is_empty() && !specific {
+        out.push(problem(
+            "DEVICES_NOT_ADVERTISED",
+            Severity::Error,
+            "the node has NVIDIA GPUs but advertises no nvidia.com/gpu or nvidia.com/mig-* resource".into(),
+            format!(
+                "install the device plugin (kubectl mig install --strategy single|mixed), or {}",
+                plugin_hint(&node.name)
+            ),
+        ));
     }
 }
 

@@ -437,3 +437,22 @@ fn terminal_gets_usage_bars_and_color_unless_no_color() {
     let piped = run(&server, &["describe", "-l", "agentpool=a100mixed"]).ok();
     assert!(!piped.contains("USAGE") && !piped.contains('■'));
 }
+
+#[test]
+fn the_shipped_example_capture_shows_every_kind_of_node() {
+    let home = TempDir::new("example");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aks-mig-cluster.yaml");
+    let out = run_plain(home.path(), &["describe", "-f", example]).ok();
+    for expected in [
+        "single",
+        "mixed",
+        "H100-NVL",
+        "nvidia.com/mig-3g.47gb",
+        "DEVICES_NOT_ADVERTISED",
+        "COUNT_MISMATCH",
+        "NODE_CORDONED",
+        "MIG_NOT_ENABLED",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+}

@@ -123,11 +123,13 @@ fn resource_cells(r: &ResourceReport, wide: bool, style: Style) -> Vec<String> {
 }
 
 fn problems(report: &Report, style: Style) -> String {
-    let all: Vec<_> = report
+    // Errors first across the cluster, then warnings, then information.
+    let mut all: Vec<_> = report
         .nodes
         .iter()
         .flat_map(|n| n.problems.iter().map(move |p| (n, p)))
         .collect();
+    all.sort_by_key(|(n, p)| (p.severity, n.name.as_str()));
     if all.is_empty() {
         return String::new();
     }
