@@ -32,6 +32,9 @@ pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Wri
             found.push((api_version, kind, obj));
         }
     }
+    if let Some(ns) = &global.namespace {
+        found = only_namespace(found, ns);
+    }
     if found.is_empty() {
         eprintln!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig.");
         return Ok(());
@@ -73,6 +76,26 @@ pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Wri
         eprintln!("{k}");
     }
     Ok(())
+}
+
+/// With `-n`, the install in that namespace: its namespaced objects and the namespace itself,
+/// and the cluster-wide ones (CRDs, cluster roles) only when no other namespace holds an install.
+fn only_namespace<'a>(
+    found: Vec<(&'a str, &'a str, DynamicObject)>,
+    ns: &str,
+) -> Vec<(&'a str, &'a str, DynamicObject)> {
+    let elsewhere = found.iter().any(|(_, kind, o)| {
+        o.metadata.namespace.as_deref().is_some_and(|n| n != ns)
+            || (*kind == "Namespace" && o.metadata.name.as_deref() != Some(ns))
+    });
+    found
+        .into_iter()
+        .filter(|(_, kind, o)| match (&o.metadata.namespace, *kind) {
+            (Some(n), _) => n == ns,
+            (None, "Namespace") => o.metadata.name.as_deref() == Some(ns),
+            (None, _) => !elsewhere,
+        })
+        .collect()
 }
 
 /// Objects in `ns` that kubectl mig did not create, of every namespaced kind the cluster serves

@@ -752,3 +752,26 @@ fn helm_mode_runs_helm_after_the_same_safety_checks() {
         "{calls}"
     );
 }
+
+#[test]
+fn uninstall_namespace_flag_scopes_what_is_deleted() {
+    let server = TestServer::start(clean_cluster());
+    run(&server, &["install", "--strategy", "mixed", "-n", "gpu-a"]).ok();
+    assert!(server
+        .api
+        .get("daemonsets", Some("gpu-a"), "nvidia-device-plugin")
+        .is_some());
+    let r = run(&server, &["uninstall", "-n", "elsewhere"]);
+    assert!(r.stderr.contains("Nothing to uninstall"), "{r:#?}");
+    assert!(!ours(&server.api).is_empty());
+    let r = run(&server, &["uninstall", "-n", "gpu-a"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stdout.contains(
+            "customresourcedefinition.apiextensions.k8s.io/nodefeatures.nfd.k8s-sigs.io deleted"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(ours(&server.api).is_empty(), "{:?}", ours(&server.api));
+}
