@@ -141,14 +141,15 @@ pub async fn get(cluster: &Cluster, obj: &Value) -> Result<Option<DynamicObject>
         .map_err(|e| cluster.error(e, target.op("get")))
 }
 
-/// Server-side applies an object (or asks the server to validate it with `dry_run`).
+/// Server-side applies an object (or asks the server to validate it with `dry_run`); returns how
+/// it fared and the object as the server answered it.
 pub async fn apply(
     cluster: &Cluster,
     obj: &Value,
     before: Option<&DynamicObject>,
     dry_run: bool,
     force: bool,
-) -> Result<Outcome> {
+) -> Result<(Outcome, Value)> {
     let (api, name, target) = api_for(cluster, obj)?;
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
@@ -164,13 +165,15 @@ pub async fn apply(
         }
         Err(e) => return Err(cluster.error(e, target.op("patch"))),
     };
-    Ok(match before {
+    let outcome = match before {
         None => Outcome::Created,
         Some(b) if b.metadata.resource_version == after.metadata.resource_version => {
             Outcome::Unchanged
         }
         Some(_) => Outcome::Configured,
-    })
+    };
+    let answered = serde_json::to_value(&after).unwrap_or_else(|_| obj.clone());
+    Ok((outcome, answered))
 }
 
 /// Lists the objects of a kind carrying a label selector, everywhere.

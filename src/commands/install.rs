@@ -150,6 +150,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let server_dry_run = dry_run == DryRun::Server;
     let mut changed = 0;
     let mut unvalidated = 0;
+    let mut applied = Vec::new();
     let mut namespace_exists = true;
     for obj in &objects {
         let namespaced = obj["metadata"]["namespace"].is_string();
@@ -191,8 +192,9 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
                 )));
             }
         }
-        let outcome =
+        let (outcome, answered) =
             apply::apply(&cluster, obj, before.as_ref(), server_dry_run, args.force).await?;
+        applied.push(answered);
         if outcome != Outcome::Unchanged {
             changed += 1;
         }
@@ -212,7 +214,8 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
         }
     }
     if let Some(format) = args.output {
-        output::write_objects(out, format, &objects)?;
+        // What the server answered: defaults filled in, as kubectl prints after an apply.
+        output::write_objects(out, format, &applied)?;
     }
     if server_dry_run {
         let validated = objects.len() - unvalidated;
