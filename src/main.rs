@@ -14,6 +14,7 @@ mod components;
 mod duration;
 mod error;
 mod follow;
+mod helm;
 mod manifests;
 mod model;
 mod nvsmi;

@@ -106,8 +106,8 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let dry_run = args.dry_run.unwrap_or(DryRun::None);
     if args.helm {
         if dry_run == DryRun::None {
-            if !on_path("helm") {
-                return Err(helm_missing());
+            if !crate::helm::on_path("helm") {
+                return Err(crate::helm::missing());
             }
             let cluster = cluster::connect(global).await?;
             let found = crate::collect::find_components(&cluster).await?;
@@ -118,7 +118,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
                 Some(manifests::install::HELM_RELEASE),
             )?;
         }
-        return helm(&config, dry_run, out);
+        return crate::helm::run(&config, dry_run, out);
     }
     if dry_run == DryRun::Client {
         let objects = manifests::install::objects(&config);
@@ -128,18 +128,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let cluster = cluster::connect(global).await?;
     let found = crate::collect::find_components(&cluster).await?;
     check_foreign(&found, args.force, &config.strategy, None)?;
-    if config.nfd {
-        if let Some(nfd) = found
-            .iter()
-            .find(|f| f.component == Component::NfdWorker && f.owner != Owner::KubectlMig)
-        {
-            eprintln!(
-                "Reusing Node Feature Discovery in namespace {} (DaemonSet {}, installed by {}); make sure its master allows the nvidia.com label namespace (extraLabelNs).",
-                nfd.namespace, nfd.name, nfd.owner
-            );
-            config.nfd = false;
-        }
-    }
+    reuse_nfd(&found, &mut config);
     let previous = found
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
@@ -148,90 +137,27 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
 
     let objects = manifests::install::objects(&config);
     let server_dry_run = dry_run == DryRun::Server;
-    let mut changed = 0;
-    let mut unvalidated = 0;
-    let mut applied = Vec::new();
-    let mut namespace_exists = true;
-    for obj in &objects {
-        let namespaced = obj["metadata"]["namespace"].is_string();
-        if server_dry_run && namespaced && !namespace_exists {
-            // The server can only validate namespaced objects in a namespace that exists.
-            unvalidated += 1;
-            if args.output.is_none() {
-                writeln!(
-                    out,
-                    "{} not validated (namespace {} does not exist yet)",
-                    apply::display_name(obj),
-                    config.namespace
-                )
-                .map_err(output::io_error)?;
-            }
-            continue;
-        }
-        let before = apply::get(&cluster, obj).await?;
-        if obj["kind"] == "Namespace" && before.is_none() {
-            namespace_exists = false;
-        }
-        if let Some(existing) = &before {
-            if obj["kind"] == "Namespace" && !owned(existing) {
-                // A namespace someone made for us is used as it is, never relabelled.
-                if args.output.is_none() {
-                    writeln!(
-                        out,
-                        "{} unchanged (exists; not managed by kubectl mig)",
-                        apply::display_name(obj)
-                    )
-                    .map_err(output::io_error)?;
-                }
-                continue;
-            }
-            if !owned(existing) && !args.force {
-                return Err(Error::failed(format!(
-                    "{} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over",
-                    apply::display_name(obj)
-                )));
-            }
-        }
-        let (outcome, answered) =
-            apply::apply(&cluster, obj, before.as_ref(), server_dry_run, args.force).await?;
-        applied.push(answered);
-        if outcome != Outcome::Unchanged {
-            changed += 1;
-        }
-        if args.output.is_none() {
-            let suffix = if server_dry_run {
-                " (server dry run)"
-            } else {
-                ""
-            };
-            writeln!(
-                out,
-                "{} {}{suffix}",
-                apply::display_name(obj),
-                outcome.as_str()
-            )
-            .map_err(output::io_error)?;
-        }
-    }
+    let applied = apply_all(&cluster, &objects, &config, args, out).await?;
     if let Some(format) = args.output {
         // What the server answered: defaults filled in, as kubectl prints after an apply.
-        output::write_objects(out, format, &applied)?;
+        output::write_objects(out, format, &applied.answered)?;
     }
     if server_dry_run {
-        let validated = objects.len() - unvalidated;
+        let validated = objects.len() - applied.unvalidated;
         eprintln!(
             "The server accepted {validated} of {} objects; nothing was changed (dry run).",
             objects.len()
         );
-        if unvalidated > 0 {
+        if applied.unvalidated > 0 {
             eprintln!(
-                "The other {unvalidated} live in namespace {ns}, which the server can validate them in once it exists (kubectl create namespace {ns}).",
+                "The other {} live in namespace {ns}, which the server can validate them in once it exists (kubectl create namespace {ns}).",
+                applied.unvalidated,
                 ns = config.namespace
             );
         }
         return Ok(());
     }
-    match (changed, previous.as_deref()) {
+    match (applied.changed, previous.as_deref()) {
         (0, _) => eprintln!("Nothing changed: kubectl mig's installation is already up to date."),
         (_, Some(old)) if old != config.strategy => eprintln!(
             "Strategy changed from {old} to {}: the device plugin and GFD pods roll out with it.",
@@ -250,6 +176,103 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
         );
     }
     Ok(())
+}
+
+/// An NFD that kubectl mig did not install is used as it is.
+fn reuse_nfd(found: &[Found], config: &mut InstallConfig) {
+    if !config.nfd {
+        return;
+    }
+    if let Some(nfd) = found
+        .iter()
+        .find(|f| f.component == Component::NfdWorker && f.owner != Owner::KubectlMig)
+    {
+        eprintln!(
+            "Reusing Node Feature Discovery in namespace {} (DaemonSet {}, installed by {}); make sure its master allows the nvidia.com label namespace (extraLabelNs).",
+            nfd.namespace, nfd.name, nfd.owner
+        );
+        config.nfd = false;
+    }
+}
+
+/// What applying the objects did.
+struct Applied {
+    /// Objects created or configured.
+    changed: usize,
+    /// Objects a server dry run could not validate (their namespace does not exist yet).
+    unvalidated: usize,
+    /// The objects as the server answered them.
+    answered: Vec<serde_json::Value>,
+}
+
+/// Applies the objects in order, printing one line per object as kubectl does.
+async fn apply_all(
+    cluster: &Cluster,
+    objects: &[serde_json::Value],
+    config: &InstallConfig,
+    args: &InstallArgs,
+    out: &mut dyn Write,
+) -> Result<Applied> {
+    let server_dry_run = args.dry_run == Some(DryRun::Server);
+    let suffix = if server_dry_run {
+        " (server dry run)"
+    } else {
+        ""
+    };
+    let say = |out: &mut dyn Write, line: String| -> Result<()> {
+        if args.output.is_none() {
+            writeln!(out, "{line}").map_err(output::io_error)?;
+        }
+        Ok(())
+    };
+    let mut applied = Applied {
+        changed: 0,
+        unvalidated: 0,
+        answered: Vec::new(),
+    };
+    let mut namespace_exists = true;
+    for obj in objects {
+        let name = apply::display_name(obj);
+        if server_dry_run && obj["metadata"]["namespace"].is_string() && !namespace_exists {
+            // The server can only validate namespaced objects in a namespace that exists.
+            applied.unvalidated += 1;
+            say(
+                out,
+                format!(
+                    "{name} not validated (namespace {} does not exist yet)",
+                    config.namespace
+                ),
+            )?;
+            continue;
+        }
+        let before = apply::get(cluster, obj).await?;
+        let is_namespace = obj["kind"] == "Namespace";
+        match &before {
+            None if is_namespace => namespace_exists = false,
+            // A namespace someone made for us is used as it is, never relabelled.
+            Some(existing) if is_namespace && !owned(existing) => {
+                say(
+                    out,
+                    format!("{name} unchanged (exists; not managed by kubectl mig)"),
+                )?;
+                continue;
+            }
+            Some(existing) if !owned(existing) && !args.force => {
+                return Err(Error::failed(format!(
+                    "{name} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over"
+                )));
+            }
+            _ => {}
+        }
+        let (outcome, answered) =
+            apply::apply(cluster, obj, before.as_ref(), server_dry_run, args.force).await?;
+        applied.answered.push(answered);
+        if outcome != Outcome::Unchanged {
+            applied.changed += 1;
+        }
+        say(out, format!("{name} {}{suffix}", outcome.as_str()))?;
+    }
+    Ok(applied)
 }
 
 fn config(global: &GlobalArgs, args: &InstallArgs) -> Result<InstallConfig> {
@@ -288,65 +311,6 @@ fn config(global: &GlobalArgs, args: &InstallArgs) -> Result<InstallConfig> {
         runtime_class: args.runtime_class.clone(),
         node_selector,
     })
-}
-
-fn helm(config: &InstallConfig, dry_run: DryRun, out: &mut dyn Write) -> Result<()> {
-    let commands = manifests::install::helm_commands(config);
-    if dry_run != DryRun::None {
-        for c in &commands {
-            writeln!(out, "{}", shell_words(c)).map_err(output::io_error)?;
-        }
-        return Ok(());
-    }
-    for c in &commands {
-        eprintln!("+ {}", shell_words(c));
-        let status = std::process::Command::new(&c[0])
-            .args(&c[1..])
-            .status()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => helm_missing(),
-                _ => Error::failed(format!("cannot run helm: {e}")),
-            })?;
-        if !status.success() {
-            return Err(Error::failed(format!(
-                "{} failed ({status}); see helm's message above",
-                shell_words(c)
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn helm_missing() -> Error {
-    Error::failed(
-        "helm is not on your PATH; install helm (https://helm.sh/docs/intro/install/) or drop --helm to let kubectl mig apply the manifests itself",
-    )
-}
-
-/// Whether an executable of that name is on PATH.
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            let candidate = dir.join(program);
-            candidate.is_file() || candidate.with_extension("exe").is_file()
-        })
-    })
-}
-
-fn shell_words(words: &[String]) -> String {
-    words
-        .iter()
-        .map(|w| {
-            if w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,".contains(c))
-            {
-                w.clone()
-            } else {
-                format!("'{}'", w.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn owned(obj: &DynamicObject) -> bool {
