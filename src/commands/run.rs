@@ -306,7 +306,7 @@ async fn execute(
     let created = api
         .create(&PostParams::default(), &pod)
         .await
-        .map_err(|e| cluster.error(e, Op::new("create", "pods").in_ns(&ns)))?;
+        .map_err(|e| create_error(cluster, e))?;
     let name = created.name_any();
     eprintln!(
         "pod/{name} created in namespace {ns}, requesting {} × {}",
@@ -404,6 +404,35 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
     }
 }
 
+/// Admission refusals are not missing permissions: say which policy refused the pod.
+fn create_error(cluster: &Cluster, err: kube::Error) -> Error {
+    if let kube::Error::Api(status) = &err {
+        if let Some(why) = admission_refusal(status.code, &status.message, &cluster.namespace) {
+            return Error::failed(why);
+        }
+    }
+    cluster.error(err, Op::new("create", "pods").in_ns(&cluster.namespace))
+}
+
+/// The sentence for a 403 that a namespace policy (Pod Security, ResourceQuota) gave.
+fn admission_refusal(code: u16, message: &str, ns: &str) -> Option<String> {
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if code != 403 {
+        return None;
+    }
+    if message.contains("PodSecurity") {
+        return Some(format!(
+            "namespace {ns}'s Pod Security policy refuses the test pod ({message}); run it in a namespace that allows it with -n, or use --dry-run -o yaml and adapt the pod"
+        ));
+    }
+    if message.contains("exceeded quota") {
+        return Some(format!(
+            "namespace {ns}'s ResourceQuota leaves no room for the test pod ({message}); free some quota or run it in another namespace with -n"
+        ));
+    }
+    None
+}
+
 /// Deletes the pod we created, and only it (the uid precondition guards a same-name pod).
 async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
     let name = created.name_any();
@@ -424,5 +453,28 @@ async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
             cluster.error(err, Op::new("delete", "pods").in_ns(&cluster.namespace)),
             cluster.namespace
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::admission_refusal;
+
+    #[test]
+    fn policy_refusals_are_named() {
+        let psa = admission_refusal(403, "pods \"mig-test-x\" is forbidden: violates PodSecurity \"restricted:latest\": runAsNonRoot != true", "ml").unwrap();
+        assert!(
+            psa.starts_with("namespace ml's Pod Security policy refuses the test pod"),
+            "{psa}"
+        );
+        let quota = admission_refusal(403, "pods \"x\" is forbidden: exceeded quota: gpu, requested: requests.nvidia.com/mig-1g.5gb=1", "ml").unwrap();
+        assert!(quota.contains("ResourceQuota leaves no room"), "{quota}");
+        assert!(admission_refusal(
+            403,
+            "pods is forbidden: User \"u\" cannot create resource \"pods\"",
+            "ml"
+        )
+        .is_none());
+        assert!(admission_refusal(409, "PodSecurity", "ml").is_none());
     }
 }
