@@ -164,8 +164,17 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
         .filter(|n| !with_plugin.contains(*n))
         .collect();
     if !without.is_empty() {
+        // The DaemonSet controller says why it made no pod (e.g. a Pod Security refusal).
+        let ds_events = events
+            .list(&ListParams::default().fields("involvedObject.kind=DaemonSet"))
+            .await
+            .map(|l| l.items)
+            .unwrap_or_default();
+        let reason = latest_warning(&ds_events).unwrap_or_else(|| {
+            "their taints or labels keep the DaemonSet away: compare kubectl describe node with the DaemonSet's tolerations and affinity".into()
+        });
         parts.push(format!(
-            "no device plugin pod on {} (their taints or labels keep the DaemonSet away: compare kubectl describe node with the DaemonSet's tolerations and affinity)",
+            "no device plugin pod on {} ({reason})",
             without.join(", ")
         ));
     }
@@ -189,18 +198,7 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
             .await
             .map(|l| l.items)
             .unwrap_or_default();
-        let latest = evs
-            .iter()
-            .filter(|e| e.type_.as_deref() == Some("Warning"))
-            .max_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0))
-            .map(|e| {
-                format!(
-                    "{}: {}",
-                    e.reason.clone().unwrap_or_default(),
-                    e.message.clone().unwrap_or_default()
-                )
-            })
-            .unwrap_or_else(|| "not ready, no warning events".into());
+        let latest = latest_warning(&evs).unwrap_or_else(|| "not ready, no warning events".into());
         parts.push(format!("pod {name} on {node}: {latest}"));
     }
     Ok(if parts.is_empty() {
@@ -219,4 +217,19 @@ fn node_selector(cfg: &InstallConfig) -> Option<String> {
             .collect::<Vec<_>>()
             .join(",")
     })
+}
+
+/// `Reason: message` of the newest Warning event.
+fn latest_warning(events: &[Event]) -> Option<String> {
+    events
+        .iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .max_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.reason.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default()
+            )
+        })
 }

@@ -538,6 +538,17 @@ fn status_none_own_and_foreign() {
 #[test]
 fn wait_reports_a_stalled_rollout() {
     let server = TestServer::start(clean_cluster());
+    // What a DaemonSet controller says when Pod Security admission refuses its pods.
+    server
+        .api
+        .insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    server.api.insert(json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "nvidia-device-plugin.1", "namespace": NS},
+        "involvedObject": {"kind": "DaemonSet", "name": "nvidia-device-plugin", "namespace": NS},
+        "reason": "FailedCreate", "type": "Warning", "lastTimestamp": "2026-11-24T10:00:00Z",
+        "message": "Error creating: pods \"nvidia-device-plugin-x\" is forbidden: violates PodSecurity \"baseline:latest\""
+    }));
     let r = run(
         &server,
         &[
@@ -552,6 +563,11 @@ fn wait_reports_a_stalled_rollout() {
     assert_eq!(r.code, 1, "{r:#?}");
     assert!(
         r.stderr.contains("the rollout did not finish within 3s"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("FailedCreate: Error creating"),
         "{}",
         r.stderr
     );

@@ -195,11 +195,21 @@ pub fn gpu_feature_discovery(cfg: &InstallConfig) -> Value {
     )
 }
 
+/// The namespace, labelled for Pod Security admission as `privileged`: the device plugin needs
+/// host paths and SYS_ADMIN, GFD runs privileged (as in NVIDIA's GPU Operator namespace).
+fn namespace(ns: &str) -> Value {
+    let mut m = meta(ns, None, "namespace");
+    for mode in ["enforce", "audit", "warn"] {
+        m["labels"][format!("pod-security.kubernetes.io/{mode}")] = json!("privileged");
+    }
+    json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": m })
+}
+
 /// Every object of the install, in apply order (namespace and CRDs first, workloads last).
 pub fn objects(cfg: &InstallConfig) -> Vec<Value> {
     let ns = cfg.namespace.as_str();
     let mut out = vec![
-        json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": meta(ns, None, "namespace") }),
+        namespace(ns),
         json!({
             "apiVersion": "v1", "kind": "ServiceAccount",
             "metadata": meta("nvidia-device-plugin", Some(ns), "device-plugin"),

@@ -127,3 +127,13 @@ fn helm_equivalent() {
         "{last}"
     );
 }
+
+#[test]
+fn namespace_admits_the_privileged_daemons() {
+    let ns = &objects(&cfg("mixed"))[0];
+    assert_eq!(ns["kind"], "Namespace");
+    assert_eq!(
+        ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "privileged"
+    );
+}
