@@ -258,18 +258,25 @@ pub fn parse_toleration(text: &str) -> Result<Taint, String> {
     })
 }
 
-/// A plain-words reason for a pod that stays Pending, from the cluster's current offers.
-pub fn explain_pending(offers: &[Offer], resource: &str, count: i64) -> String {
-    let matching: Vec<&Offer> = offers.iter().filter(|o| o.resource == resource).collect();
+/// A plain-words reason for a pod that stays Pending, from the cluster's current offers of the
+/// placement's profile under its resource name, and a hint when the other strategy offers it.
+pub fn explain_pending(offers: &[Offer], place: &Placement, count: i64) -> String {
+    let resource = place.resource.as_str();
+    let matching: Vec<&Offer> = offers
+        .iter()
+        .filter(|o| o.resource == resource && o.profile == place.profile)
+        .collect();
     let mut why = if matching.is_empty() {
         format!(
-            "no node advertises {resource} ({})",
+            "no node advertises {} as {resource} ({})",
+            place.profile,
             offered_summary(offers)
         )
     } else if matching.iter().all(|o| !o.usable) {
         let nodes: Vec<&str> = matching.iter().map(|o| o.node.as_str()).collect();
         format!(
-            "every node with {resource} is cordoned or not ready ({})",
+            "every node with {} as {resource} is cordoned or not ready ({})",
+            place.profile,
             nodes.join(", ")
         )
     } else {
@@ -278,17 +285,16 @@ pub fn explain_pending(offers: &[Offer], resource: &str, count: i64) -> String {
             usable.fold((0, 0), |(a, r), o| (a + o.allocatable, r + o.requested));
         format!("no node has {count} free {resource} ({allocatable} allocatable, {requested} requested)")
     };
-    if let Some(profile) = strategy::profile_of_resource(resource) {
-        let single_free: i64 = offers
-            .iter()
-            .filter(|o| o.profile == profile && o.strategy == Strategy::Single)
-            .map(|o| o.free)
-            .sum();
-        if single_free > 0 {
-            why.push_str(&format!(
-                "; nodes that run the single strategy offer {profile} as nvidia.com/gpu ({single_free} free): use --strategy single, or let kubectl mig run pick"
-            ));
-        }
+    let other: Vec<&Offer> = offers
+        .iter()
+        .filter(|o| o.profile == place.profile && o.strategy != place.strategy && o.free > 0)
+        .collect();
+    if let Some(first) = other.first() {
+        let free: i64 = other.iter().map(|o| o.free).sum();
+        why.push_str(&format!(
+            "; nodes that run the {} strategy offer {} as {} ({free} free): use --strategy {}, or let kubectl mig run pick",
+            first.strategy, place.profile, first.resource, first.strategy
+        ));
     }
     why
 }

@@ -455,3 +455,30 @@ fn unschedulable_pods_wait_for_a_cluster_autoscaler() {
     );
     assert!(test_pods(&server.api).is_empty());
 }
+
+#[test]
+fn forced_single_profile_is_still_pinned_to_its_product() {
+    let server = TestServer::start(FakeApi::seeded());
+    // No node is cut into 1g.12gb under single: the pod must not land on another profile's
+    // nvidia.com/gpu and "pass" on the wrong device.
+    let r = run(
+        &server,
+        &[
+            "run",
+            "--strategy",
+            "single",
+            "--profile",
+            "1g.12gb",
+            "--force",
+        ],
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("didn't match Pod's node affinity/selector"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("MIG 1g.5gb"), "{}", r.stdout);
+    assert!(test_pods(&server.api).is_empty());
+}

@@ -274,11 +274,18 @@ fn forced(
         .filter(|s| *s != Strategy::None);
     let strategy = fixed.or(node_strategy).unwrap_or(Strategy::Mixed);
     eprintln!("warning: {why}; creating the pod anyway (--force)");
+    // Single strategy names every device nvidia.com/gpu: pin the product, or the pod could
+    // land on a whole GPU or another profile and pass the test on the wrong device.
+    let products = if strategy == Strategy::Single {
+        placement::catalog_single_products(&profile)
+    } else {
+        Vec::new()
+    };
     Ok(Placement {
         resource: strategy.resource_for(&profile),
         profile,
         strategy,
-        products: Vec::new(),
+        products,
         nodes: Vec::new(),
     })
 }
@@ -369,7 +376,7 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
     .await;
     let started = match start {
         Err(_) => {
-            let why = placement::explain_pending(offers, &place.resource, i64::from(args.count));
+            let why = placement::explain_pending(offers, place, i64::from(args.count));
             return Err(Error::failed(format!(
                 "pod/{name} did not start within {}: {why}; see kubectl describe pod {name} -n {} or raise --timeout",
                 crate::duration::human(args.timeout),
@@ -381,7 +388,7 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
     let pod = match started {
         Start::Started(pod) => *pod,
         Start::Unschedulable(message) => {
-            let why = placement::explain_pending(offers, &place.resource, i64::from(args.count));
+            let why = placement::explain_pending(offers, place, i64::from(args.count));
             return Err(Error::failed(format!(
                 "pod/{name} cannot be scheduled: {why} (scheduler: {message})"
             )));

@@ -112,17 +112,34 @@ fn count_above_free_is_explained() {
 #[test]
 fn pending_reason_names_the_other_strategy() {
     let o = offers_with(&[]);
-    let why = explain_pending(&o, "nvidia.com/mig-1g.5gb", 1);
+    let place = |profile: &str, strategy: Strategy| Placement {
+        profile: profile.into(),
+        strategy,
+        resource: strategy.resource_for(profile),
+        products: vec![],
+        nodes: vec![],
+    };
+    let why = explain_pending(&o, &place("1g.5gb", Strategy::Mixed), 1);
     assert!(
-        why.starts_with("no node advertises nvidia.com/mig-1g.5gb"),
+        why.starts_with("no node advertises 1g.5gb as nvidia.com/mig-1g.5gb"),
         "{why}"
     );
     assert!(
         why.contains("run the single strategy offer 1g.5gb as nvidia.com/gpu (56 free)"),
         "{why}"
     );
+    // Single: only the nodes cut into that profile count, and mixed nodes are pointed at.
+    let why = explain_pending(&o, &place("2g.10gb", Strategy::Single), 1);
+    assert!(
+        why.starts_with("no node advertises 2g.10gb as nvidia.com/gpu"),
+        "{why}"
+    );
+    assert!(
+        why.contains("run the mixed strategy offer 2g.10gb as nvidia.com/mig-2g.10gb (3 free)"),
+        "{why}"
+    );
     assert_eq!(
-        explain_pending(&o, "nvidia.com/mig-3g.20gb", 3),
+        explain_pending(&o, &place("3g.20gb", Strategy::Mixed), 3),
         "no node has 3 free nvidia.com/mig-3g.20gb (2 allocatable, 0 requested)"
     );
 }
