@@ -35,7 +35,10 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::Failed(_) => 1,
-            Error::Exit { code, .. } => *code,
+            // A container's code outside 1..=255 must still read as a failure to the shell.
+            Error::Exit { code, .. } if (1..=255).contains(code) => *code,
+            Error::Exit { code: 0, .. } => 0,
+            Error::Exit { .. } => 1,
         }
     }
 }

@@ -7,8 +7,13 @@ use crate::output;
 use std::io::Write;
 
 /// Runs the helm commands equivalent to the install, or prints them for a dry run.
-pub fn run(config: &InstallConfig, dry_run: DryRun, out: &mut dyn Write) -> Result<()> {
-    let commands = manifests::install::helm_commands(config);
+pub fn run(
+    config: &InstallConfig,
+    dry_run: DryRun,
+    wait: Option<std::time::Duration>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let commands = manifests::install::helm_commands(config, wait);
     if dry_run != DryRun::None {
         for c in &commands {
             writeln!(out, "{}", shell_words(c)).map_err(output::io_error)?;

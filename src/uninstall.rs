@@ -33,7 +33,20 @@ pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Wri
         }
     }
     if let Some(ns) = &global.namespace {
+        let everywhere: Vec<String> = found
+            .iter()
+            .filter(|(_, kind, _)| *kind == "Namespace")
+            .filter_map(|(_, _, o)| o.metadata.name.clone())
+            .collect();
         found = only_namespace(found, ns);
+        if found.is_empty() && !everywhere.is_empty() {
+            eprintln!(
+                "Nothing to uninstall in namespace {ns}: kubectl mig is installed in {}; run kubectl mig uninstall -n {} (or without -n).",
+                everywhere.join(", "),
+                everywhere[0]
+            );
+            return Ok(());
+        }
     }
     if found.is_empty() {
         eprintln!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig.");

@@ -174,7 +174,10 @@ fn profiles_errors() {
         "{e}"
     );
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let e = usage_error(&["profiles", "--from-nvidia-smi", manifest]);
+    // Content that is not a capture is a failure (exit 1), like an unreadable file.
+    let out = kubectl_mig(&["profiles", "--from-nvidia-smi", manifest]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
     assert!(
         e.contains("is not the output of `nvidia-smi mig -lgip`"),
         "{e}"

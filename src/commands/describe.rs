@@ -67,7 +67,13 @@ pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) 
     match args.output {
         Format::Table | Format::Wide => {
             if report.nodes.is_empty() && snapshot.missing.is_empty() {
-                eprintln!("No nodes with NVIDIA GPUs found (use --all to list every node).");
+                match &args.selector {
+                    Some(s) if !args.all => eprintln!(
+                        "No nodes with NVIDIA GPUs match {s:?} (use --all to include nodes without GPUs)."
+                    ),
+                    Some(s) => eprintln!("No nodes match {s:?}."),
+                    None => eprintln!("No nodes with NVIDIA GPUs found (use --all to list every node)."),
+                }
             } else if !report.nodes.is_empty() {
                 let text =
                     render::describe::render(&report, args.output == Format::Wide, Style::detect());
@@ -79,13 +85,18 @@ pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) 
     match snapshot.missing.as_slice() {
         [] => Ok(()),
         missing => Err(Error::failed(format!(
-            "{} not found; check the name{} with kubectl get nodes",
+            "{} not found; check the name{} with {}",
             missing
                 .iter()
                 .map(|n| format!("node {n:?}"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            if missing.len() > 1 { "s" } else { "" }
+            if missing.len() > 1 { "s" } else { "" },
+            if args.files.is_empty() {
+                "kubectl get nodes"
+            } else {
+                "the capture's Node objects"
+            }
         ))),
     }
 }

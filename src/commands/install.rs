@@ -105,6 +105,11 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let mut config = config(global, args)?;
     let dry_run = args.dry_run.unwrap_or(DryRun::None);
     if args.helm {
+        if dry_run == DryRun::Server || args.output.is_some() {
+            return Err(Error::usage(
+                "with --helm, --dry-run prints the helm commands; --dry-run=server and -o work with kubectl mig's own manifests (drop --helm)",
+            ));
+        }
         if dry_run == DryRun::None {
             if !crate::helm::on_path("helm") {
                 return Err(crate::helm::missing());
@@ -117,8 +122,11 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
                 &config.strategy,
                 Some(manifests::install::HELM_RELEASE),
             )?;
+            reuse_nfd(&found, &mut config, Some(manifests::install::HELM_RELEASE));
+            warn_without_gpu_nodes(&cluster).await?;
         }
-        return crate::helm::run(&config, dry_run, out);
+        let wait = args.wait.then_some(args.timeout);
+        return crate::helm::run(&config, dry_run, wait, out);
     }
     if dry_run == DryRun::Client {
         let objects = manifests::install::objects(&config);
@@ -128,7 +136,7 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     let cluster = cluster::connect(global).await?;
     let found = crate::collect::find_components(&cluster).await?;
     check_foreign(&found, args.force, &config.strategy, None)?;
-    reuse_nfd(&found, &mut config);
+    reuse_nfd(&found, &mut config, None);
     let previous = found
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
@@ -178,14 +186,38 @@ pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Writ
     Ok(())
 }
 
-/// An NFD that kubectl mig did not install is used as it is.
-fn reuse_nfd(found: &[Found], config: &mut InstallConfig) {
+/// A device plugin release `vMAJOR.MINOR.PATCH` from v0.15.0 on, when GFD joined its image.
+fn check_version(version: &str) -> Result<()> {
+    let parts: Vec<Option<u32>> = version
+        .trim_start_matches('v')
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect();
+    match parts.as_slice() {
+        [Some(major), Some(minor), Some(_)] if (*major, *minor) >= (0, 15) => Ok(()),
+        [Some(_), Some(_), Some(_)] => Err(Error::usage(format!(
+            "--version {version} is too old: GPU feature discovery ships in the device plugin image from v0.15.0 on; use e.g. v0.20.0"
+        ))),
+        _ => Err(Error::usage(format!(
+            "invalid --version {version:?}: use a device plugin release such as v0.20.0"
+        ))),
+    }
+}
+
+/// An NFD that kubectl mig did not install (nor the helm release `--helm` manages) is used as
+/// it is.
+fn reuse_nfd(found: &[Found], config: &mut InstallConfig, helm_release: Option<&str>) {
     if !config.nfd {
         return;
     }
+    let ours = |owner: &Owner| match owner {
+        Owner::KubectlMig => true,
+        Owner::Helm { release } => Some(release.as_str()) == helm_release,
+        _ => false,
+    };
     if let Some(nfd) = found
         .iter()
-        .find(|f| f.component == Component::NfdWorker && f.owner != Owner::KubectlMig)
+        .find(|f| f.component == Component::NfdWorker && !ours(&f.owner))
     {
         eprintln!(
             "Reusing Node Feature Discovery in namespace {} (DaemonSet {}, installed by {}); make sure its master allows the nvidia.com label namespace (extraLabelNs).",
@@ -262,6 +294,9 @@ async fn apply_all(
                     "{name} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over"
                 )));
             }
+            Some(existing) if !owned(existing) => eprintln!(
+                "warning: taking over {name} (--force): it now carries kubectl mig's labels, so kubectl mig uninstall will delete it"
+            ),
             _ => {}
         }
         let (outcome, answered) =
@@ -283,16 +318,9 @@ fn config(global: &GlobalArgs, args: &InstallArgs) -> Result<InstallConfig> {
         })?;
         node_selector.insert(k.to_string(), v.to_string());
     }
-    if !args
-        .version
-        .trim_start_matches('v')
-        .split('.')
-        .all(|p| p.parse::<u32>().is_ok())
-    {
-        return Err(Error::usage(format!(
-            "invalid --version {:?}: use a device plugin release such as v0.20.0",
-            args.version
-        )));
+    check_version(&args.version)?;
+    if let Some(rc) = &args.runtime_class {
+        manifests::check_name("RuntimeClass name", rc).map_err(Error::usage)?;
     }
     let strategy = match args.strategy {
         InstallStrategy::Single => "single",

@@ -173,7 +173,7 @@ fn from_captures(paths: &[PathBuf]) -> Result<Report> {
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let gpus = nvsmi::parse_all(&refs).map_err(|i| {
-        Error::usage(format!(
+        Error::failed(format!(
             "{} is not the output of `nvidia-smi mig -lgip`, `nvidia-smi mig -lgipp` or \
              `nvidia-smi -L`; save those commands' output on the GPU's node and pass the files",
             paths[i].display()

@@ -108,6 +108,9 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
         .iter()
         .map(|t| placement::parse_toleration(t).map_err(Error::usage))
         .collect::<Result<_>>()?;
+    if let Some(name) = &args.name {
+        manifests::check_name("pod name", name).map_err(Error::usage)?;
+    }
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::usage(
             "-o prints the pod only with --dry-run; add --dry-run (or --dry-run=server)",
@@ -122,6 +125,11 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
     if let (DryRun::Client, Some(strategy), Some(profile), None) =
         (dry_run, fixed, &args.profile, &args.node)
     {
+        if crate::catalog::parse_profile_name(profile).is_none() {
+            return Err(Error::usage(format!(
+                "invalid --profile {profile:?}: MIG profiles look like 1g.5gb or 3g.40gb (see kubectl mig profiles)"
+            )));
+        }
         let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
         let mut tolerations = placement::common_gpu_tolerations();
         tolerations.extend(extra);

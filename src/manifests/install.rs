@@ -227,7 +227,8 @@ pub fn objects(cfg: &InstallConfig) -> Vec<Value> {
 }
 
 /// The helm commands equivalent to an install.
-pub fn helm_commands(cfg: &InstallConfig) -> Vec<Vec<String>> {
+/// `wait`, when set, makes helm wait for the rollout that long.
+pub fn helm_commands(cfg: &InstallConfig, wait: Option<std::time::Duration>) -> Vec<Vec<String>> {
     let chart_version = cfg.version.trim_start_matches('v').to_string();
     let mut set = vec![
         format!("migStrategy={}", cfg.strategy),
@@ -249,6 +250,27 @@ pub fn helm_commands(cfg: &InstallConfig) -> Vec<Vec<String>> {
         ));
     }
     let s = |x: &str| x.to_string();
+    let mut upgrade = vec![
+        s("helm"),
+        s("upgrade"),
+        s("--install"),
+        s(HELM_RELEASE),
+        s("nvdp/nvidia-device-plugin"),
+        s("--namespace"),
+        cfg.namespace.clone(),
+        s("--create-namespace"),
+        s("--version"),
+        chart_version,
+        s("--set"),
+        set.join(","),
+    ];
+    if let Some(timeout) = wait {
+        upgrade.extend([
+            s("--wait"),
+            s("--timeout"),
+            format!("{}s", timeout.as_secs().max(1)),
+        ]);
+    }
     vec![
         vec![
             s("helm"),
@@ -258,20 +280,7 @@ pub fn helm_commands(cfg: &InstallConfig) -> Vec<Vec<String>> {
             s("https://nvidia.github.io/k8s-device-plugin"),
         ],
         vec![s("helm"), s("repo"), s("update"), s("nvdp")],
-        vec![
-            s("helm"),
-            s("upgrade"),
-            s("--install"),
-            s(HELM_RELEASE),
-            s("nvdp/nvidia-device-plugin"),
-            s("--namespace"),
-            cfg.namespace.clone(),
-            s("--create-namespace"),
-            s("--version"),
-            chart_version,
-            s("--set"),
-            set.join(","),
-        ],
+        upgrade,
     ]
 }
 

@@ -11,6 +11,25 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kubectl-m
 /// `app.kubernetes.io/part-of` on everything kubectl mig install creates.
 pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "kubectl-mig");
 
+/// Checks a name against Kubernetes' DNS-1123 subdomain rule (pods, RuntimeClasses) before the
+/// API server refuses it in a long message.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let valid = name.len() <= 253
+        && edge_ok(name.chars().next())
+        && edge_ok(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} {name:?}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+        ))
+    }
+}
+
 /// Whether labels mark an object as created by kubectl mig.
 pub fn is_ours(labels: Option<&std::collections::BTreeMap<String, String>>) -> bool {
     labels
@@ -51,4 +70,18 @@ fn restricted_security_context() -> Value {
         "readOnlyRootFilesystem": true,
         "runAsNonRoot": true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn dns_subdomain_names() {
+        assert!(check_name("pod name", "mig-test-1").is_ok());
+        assert!(check_name("pod name", "a.b").is_ok());
+        assert!(check_name("pod name", "Bad_Name").is_err());
+        assert!(check_name("pod name", "-x").is_err());
+        assert!(check_name("pod name", "").is_err());
+    }
 }

@@ -115,7 +115,7 @@ fn nfd_allows_nvidia_labels() {
 
 #[test]
 fn helm_equivalent() {
-    let cmds = helm_commands(&cfg("mixed"));
+    let cmds = helm_commands(&cfg("mixed"), None);
     let last = cmds.last().unwrap().join(" ");
     assert!(
         last.contains("upgrade --install nvdp nvdp/nvidia-device-plugin"),
@@ -136,4 +136,14 @@ fn namespace_admits_the_privileged_daemons() {
         ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
+}
+
+#[test]
+fn helm_waits_when_asked() {
+    let cmds = helm_commands(&cfg("single"), Some(std::time::Duration::from_secs(300)));
+    assert!(cmds
+        .last()
+        .unwrap()
+        .join(" ")
+        .ends_with("--wait --timeout 300s"));
 }
