@@ -97,7 +97,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__completion)
-            opts="-n -v -h --kubeconfig --context --cluster --user --namespace --request-timeout --v --help bash elvish fish powershell zsh"
+            opts="-n -v -h --kubeconfig --context --cluster --user --namespace --request-timeout --v --help bash zsh fish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

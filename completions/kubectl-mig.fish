@@ -30,7 +30,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -l cluster -d 'The
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "describe" -d 'Show MIG capacity per node: strategy, GPU, allocatable / requested / free, problems'
@@ -53,7 +53,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l clu
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all -d 'Show every node, also those without NVIDIA GPUs'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l profile -d 'The MIG profile to request (e.g. 1g.5gb); default: the smallest one with free capacity' -r
@@ -76,7 +76,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l cluster 
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l keep -d 'Keep the pod when it ends'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l force -d 'Create the pod even when no node seems to offer the profile'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -98,7 +98,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l clus
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l no-gfd -d 'Don\'t deploy GPU feature discovery'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l no-nfd -d 'Don\'t deploy Node Feature Discovery'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l wait -d 'Wait for the rollout and for the GPU nodes to advertise MIG resources'
@@ -114,7 +114,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -l cl
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'kubectl-like columns'
 wide\t'Columns with more detail'
@@ -126,7 +126,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -l clust
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -l gpu -d 'Only this GPU model (e.g. A100-40GB, H100-80GB, H200)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -l from-nvidia-smi -d 'Read profiles from `nvidia-smi mig -lgip` / `-lgipp` output instead of the catalog' -r -F
@@ -140,7 +140,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -l clu
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l vm-size -d 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu-instance-profile -d 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g' -r
@@ -158,7 +158,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l cluster
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)' -r -F
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r
@@ -166,5 +166,5 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l c
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l user -d 'The name of the kubeconfig user to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -s v -l v -d 'Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'

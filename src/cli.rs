@@ -96,7 +96,7 @@ pub struct GlobalArgs {
     /// How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever.
     #[arg(long, global = true, value_name = "DURATION", value_parser = crate::duration::parse, help_heading = "Global options")]
     pub request_timeout: Option<std::time::Duration>,
-    /// Log verbosity on stderr: 2 info, 4 debug, 6 HTTP requests, 8 everything.
+    /// Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything.
     #[arg(
         short = 'v',
         long = "v",

@@ -101,16 +101,24 @@ fn init_logging(verbosity: u8) {
         0 => LevelFilter::OFF,
         1 => LevelFilter::WARN,
         2 | 3 => LevelFilter::INFO,
-        4 | 5 => LevelFilter::DEBUG,
+        4..=7 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
     };
     if level == LevelFilter::OFF {
         return;
     }
-    let _ = tracing_subscriber::fmt()
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // The retry buffer's per-request chatter says nothing a user can act on.
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level)
+        .with_target("tower::buffer", LevelFilter::WARN.min(level));
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(verbosity >= 6)
-        .with_ansi(false)
+        .with_target(verbosity >= 4)
+        .with_ansi(false);
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(filter)
         .try_init();
 }

@@ -13,12 +13,36 @@ Examples:
   # zsh
   kubectl-mig completion zsh > \"${fpath[1]}/_kubectl-mig\"";
 
+/// The shells kubectl mig ships completion for (the scripts checked in under `completions/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShellArg {
+    /// bash
+    Bash,
+    /// zsh
+    Zsh,
+    /// fish
+    Fish,
+    /// PowerShell
+    Powershell,
+}
+
+impl From<ShellArg> for clap_complete::Shell {
+    fn from(shell: ShellArg) -> Self {
+        match shell {
+            ShellArg::Bash => clap_complete::Shell::Bash,
+            ShellArg::Zsh => clap_complete::Shell::Zsh,
+            ShellArg::Fish => clap_complete::Shell::Fish,
+            ShellArg::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
+}
+
 /// Flags of `kubectl mig completion`.
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
     /// The shell to write the script for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub shell: ShellArg,
 }
 
 /// The executable the scripts complete.
@@ -26,7 +50,7 @@ const BIN: &str = "kubectl-mig";
 
 /// Runs `kubectl mig completion`.
 pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> Result<()> {
-    out.write_all(script(args.shell).as_bytes())
+    out.write_all(script(args.shell.into()).as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::failed(format!("cannot write the completion script: {e}")))
 }
