@@ -482,3 +482,40 @@ fn forced_single_profile_is_still_pinned_to_its_product() {
     assert!(!r.stdout.contains("MIG 1g.5gb"), "{}", r.stdout);
     assert!(test_pods(&server.api).is_empty());
 }
+
+#[test]
+fn client_dry_run_uses_the_clusters_own_product_labels_when_it_answers() {
+    let server = TestServer::start(FakeApi::seeded());
+    let yaml = run(
+        &server,
+        &[
+            "run",
+            "--strategy",
+            "single",
+            "--profile",
+            "1g.5gb",
+            "--dry-run",
+            "-o",
+            "yaml",
+        ],
+    )
+    .ok();
+    let pod: Pod = serde_yaml::from_str(&yaml).unwrap();
+    let spec = pod.spec.unwrap();
+    assert_eq!(
+        spec.node_selector.unwrap()["nvidia.com/gpu.product"],
+        "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb",
+        "the value the nodes carry, not the catalog's list"
+    );
+    assert!(spec.affinity.is_none());
+    assert!(spec
+        .tolerations
+        .unwrap()
+        .iter()
+        .any(|t| t.key.as_deref() == Some("sku")));
+    assert!(
+        test_pods(&server.api).is_empty(),
+        "a client dry run creates nothing"
+    );
+    assert!(server.api.requests().iter().all(|r| r.method == "GET"));
+}

@@ -130,6 +130,9 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Re
                 "invalid --profile {profile:?}: MIG profiles look like 1g.5gb or 3g.40gb (see kubectl mig profiles)"
             )));
         }
+        if let Some(spec) = spec_from_cluster(global, args, strategy, profile, &extra).await {
+            return print_pod(out, args.output, &manifests::pod::build(&spec));
+        }
         let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
         let mut tolerations = placement::common_gpu_tolerations();
         tolerations.extend(extra);
@@ -228,6 +231,60 @@ fn command(args: &RunArgs) -> Vec<String> {
     } else {
         args.command.clone()
     }
+}
+
+/// The pod for `--dry-run --strategy S --profile P` when a cluster answers within a few seconds
+/// and offers that profile: its nodes' real product label values and taints. `None` (use the
+/// catalog) when there is no kubeconfig, no answer, or no such node (e.g. a pool not made yet).
+async fn spec_from_cluster(
+    global: &GlobalArgs,
+    args: &RunArgs,
+    strategy: Strategy,
+    profile: &str,
+    extra: &[Taint],
+) -> Option<TestPod> {
+    let mut quick = global.clone();
+    quick.request_timeout = Some(
+        global
+            .request_timeout
+            .filter(|t| !t.is_zero())
+            .map_or(Duration::from_secs(3), |t| t.min(Duration::from_secs(3))),
+    );
+    let cluster = cluster::connect(&quick).await.ok()?;
+    let snapshot = match collect::snapshot(&cluster, &[], None, false).await {
+        Ok(snapshot) => snapshot,
+        Err(err) => {
+            eprintln!("note: could not ask the cluster ({err}); using the catalog's product names");
+            return None;
+        }
+    };
+    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let offers = placement::offers(&report);
+    let mut place = placement::choose(&offers, Some(profile), 0, Some(strategy)).ok()?;
+    place.nodes = offers
+        .iter()
+        .filter(|o| o.profile == profile && o.strategy == strategy)
+        .map(|o| o.node.clone())
+        .collect();
+    let targets: Vec<&NodeInfo> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| place.nodes.contains(&n.name))
+        .collect();
+    let mut tolerations = placement::tolerations_for(&targets);
+    tolerations.extend(extra.iter().cloned());
+    Some(TestPod {
+        name: pod_name(args, DryRun::Client),
+        namespace: cluster.namespace.clone(),
+        image: args.image.clone(),
+        command: command(args),
+        resource: place.resource,
+        count: args.count,
+        node: None,
+        products: place.products,
+        tolerations,
+        profile: Some(profile.to_string()),
+    })
 }
 
 /// The pod for `--dry-run --strategy S --profile P` with no cluster to ask.
