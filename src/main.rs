@@ -25,6 +25,7 @@ mod problems;
 mod quantity;
 mod render;
 mod rollout;
+mod runpod;
 mod selector;
 mod signals;
 mod strategy;
