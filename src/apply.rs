@@ -78,16 +78,20 @@ pub fn resource(api_version: &str, kind: &str) -> Option<(ApiResource, bool)> {
 
 /// `kind/name` as kubectl prints objects, e.g. `daemonset.apps/nvidia-device-plugin`.
 pub fn display_name(obj: &Value) -> String {
-    let kind = obj["kind"].as_str().unwrap_or_default().to_lowercase();
-    let group = obj["apiVersion"]
-        .as_str()
-        .and_then(|av| av.rsplit_once('/'))
+    display(
+        obj["apiVersion"].as_str().unwrap_or_default(),
+        obj["kind"].as_str().unwrap_or_default(),
+        obj["metadata"]["name"].as_str().unwrap_or_default(),
+    )
+}
+
+/// `kind.group/name` from its parts.
+pub fn display(api_version: &str, kind: &str, name: &str) -> String {
+    let group = api_version
+        .rsplit_once('/')
         .map(|(g, _)| format!(".{g}"))
         .unwrap_or_default();
-    format!(
-        "{kind}{group}/{}",
-        obj["metadata"]["name"].as_str().unwrap_or_default()
-    )
+    format!("{}{group}/{name}", kind.to_lowercase())
 }
 
 /// The API for an object's kind and namespace, its name, and the `Op` naming it in errors.
@@ -160,7 +164,7 @@ pub async fn apply(
             return Err(Error::failed(format!(
                 "{} was changed by someone else since kubectl mig applied it ({}); look at the change, then rerun with --force to take the fields back",
                 display_name(obj),
-                s.message.split_whitespace().collect::<Vec<_>>().join(" ")
+                crate::error::one_line(&s.message)
             )))
         }
         Err(e) => return Err(cluster.error(e, target.op("patch"))),

@@ -237,6 +237,14 @@ pub async fn has_cluster_autoscaler(cluster: &Cluster) -> bool {
     matches!(api.get_opt("cluster-autoscaler-status").await, Ok(Some(_)))
 }
 
+/// Whether a pod's Ready condition is True.
+pub fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::label_read;

@@ -167,12 +167,7 @@ pub fn classify(ds: &DaemonSet) -> Option<Found> {
             .spec
             .as_ref()
             .and_then(|s| s.selector.match_labels.as_ref())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
+            .map(crate::selector::from_labels)
             .unwrap_or_default(),
     })
 }

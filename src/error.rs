@@ -43,5 +43,10 @@ impl Error {
     }
 }
 
+/// Error texts from deep libraries (and servers) can span lines; users get one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

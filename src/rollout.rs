@@ -179,12 +179,7 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
         ));
     }
     for pod in list.items {
-        let ready = pod
-            .status
-            .as_ref()
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-        if ready {
+        if collect::is_ready(&pod) {
             continue;
         }
         let name = pod.metadata.name.clone().unwrap_or_default();
@@ -210,13 +205,7 @@ async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> 
 
 /// The install's `--node-selector` as a label selector: only those nodes get the daemons.
 fn node_selector(cfg: &InstallConfig) -> Option<String> {
-    (!cfg.node_selector.is_empty()).then(|| {
-        cfg.node_selector
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    })
+    (!cfg.node_selector.is_empty()).then(|| crate::selector::from_labels(&cfg.node_selector))
 }
 
 /// `Reason: message` of the newest Warning event.

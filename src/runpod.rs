@@ -139,7 +139,7 @@ fn create_error(cluster: &Cluster, err: kube::Error) -> Error {
 
 /// The sentence for a 403 that a namespace policy (Pod Security, ResourceQuota) gave.
 fn admission_refusal(code: u16, message: &str, ns: &str) -> Option<String> {
-    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = crate::error::one_line(message);
     if code != 403 {
         return None;
     }

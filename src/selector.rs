@@ -45,6 +45,15 @@ impl Selector {
     }
 }
 
+/// `k=v,k2=v2`: a selector matching exactly these labels.
+pub fn from_labels(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
     let mut parts = Vec::new();
     let mut depth = 0i32;

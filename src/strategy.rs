@@ -169,15 +169,11 @@ pub fn detect(node: &NodeInfo) -> (Strategy, Source) {
 
 /// Orders profile names smallest first: by compute slices, then memory, then name.
 pub fn profile_order(profile: &str) -> (u32, u32, String) {
-    let (slices, rest) = profile.split_once('g').unwrap_or(("99", profile));
-    let slices = slices.parse().unwrap_or(99);
-    let memory = rest
-        .trim_start_matches('.')
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(u32::MAX);
-    (slices, memory, profile.to_string())
+    // The catalog's parser orders `1g.5gb` < `1g.5gb+me` < `1g.10gb`; unknown names sort last.
+    match crate::catalog::parse_profile_name(profile) {
+        Some(p) => (p.slices, p.memory_gb, profile.to_string()),
+        None => (99, u32::MAX, profile.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -80,9 +80,7 @@ pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Wri
             }
             Some(DryRun::Client) => {}
         }
-        let shown = apply::display_name(&serde_json::json!({
-            "apiVersion": api_version, "kind": kind, "metadata": { "name": name }
-        }));
+        let shown = apply::display(api_version, kind, &name);
         writeln!(out, "{shown} deleted{suffix}").map_err(output::io_error)?;
     }
     for k in kept {

@@ -1,9 +1,8 @@
 //! API failures in user words, at the edge: what was being done, what the server said, and what
 //! to do next.
 
-use super::kubeconfig::one_line;
 use super::Cluster;
-use crate::error::Error;
+use crate::error::{one_line, Error};
 
 /// What a request was doing, for messages: `list pods in all namespaces`.
 #[derive(Clone, Copy, Debug)]

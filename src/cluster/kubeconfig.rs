@@ -3,7 +3,7 @@
 //! the in-cluster service account.
 
 use crate::cli::GlobalArgs;
-use crate::error::{Error, Result};
+use crate::error::{one_line, Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use std::path::{Path, PathBuf};
 
@@ -207,9 +207,4 @@ fn short_parse_error(text: &str) -> String {
     let text = one_line(text);
     let text = text.split(" --> ").next().unwrap_or_default();
     text.trim_start_matches("error: ").to_string()
-}
-
-/// Error texts from deep libraries can span lines; users get one sentence.
-pub(crate) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -54,14 +54,18 @@ pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) 
             "node names cannot be given together with a selector (-l); use one or the other",
         ));
     }
-    if let Some(selector) = &args.selector {
-        Selector::parse(selector).map_err(Error::usage)?;
-    }
+    // Checked here so a typo is a usage error for a cluster too, not a 400 from the server.
+    let selector = args
+        .selector
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()
+        .map_err(Error::usage)?;
     let snapshot = if args.files.is_empty() {
         let cluster = cluster::connect(global).await?;
         collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
     } else {
-        from_files(args)?
+        from_files(args, selector.as_ref())?
     };
     let report = capacity::report(&snapshot.nodes, &snapshot.usage);
     match args.output {
@@ -101,7 +105,7 @@ pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) 
     }
 }
 
-fn from_files(args: &DescribeArgs) -> Result<collect::Snapshot> {
+fn from_files(args: &DescribeArgs, selector: Option<&Selector>) -> Result<collect::Snapshot> {
     let capture = capture::read_files(&args.files)?;
     if capture.nodes.is_empty() {
         return Err(Error::failed(format!(
@@ -109,10 +113,6 @@ fn from_files(args: &DescribeArgs) -> Result<collect::Snapshot> {
             args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
         )));
     }
-    let selector = match &args.selector {
-        Some(s) => Some(Selector::parse(s).map_err(Error::usage)?),
-        None => None,
-    };
     let mut missing: Vec<String> = args
         .nodes
         .iter()
@@ -127,8 +127,7 @@ fn from_files(args: &DescribeArgs) -> Result<collect::Snapshot> {
             if !args.nodes.is_empty() {
                 return args.nodes.contains(&n.name);
             }
-            selector.as_ref().is_none_or(|s| s.matches(&n.labels))
-                && (args.all || collect::is_gpu_node(n))
+            selector.is_none_or(|s| s.matches(&n.labels)) && (args.all || collect::is_gpu_node(n))
         })
         .collect();
     let mut usage = Usage::for_nodes(nodes.iter().map(|n| n.name.as_str()));

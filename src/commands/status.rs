@@ -95,12 +95,7 @@ async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
     Ok(pods
         .items
         .into_iter()
-        .filter(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
+        .filter(collect::is_ready)
         .filter_map(|p| p.spec.and_then(|s| s.node_name))
         .collect())
 }
