@@ -108,6 +108,20 @@ pub struct GlobalArgs {
     pub verbosity: u8,
 }
 
+impl GlobalArgs {
+    /// The connection flags as the client layer takes them.
+    pub fn connect_options(&self) -> crate::cluster::ConnectOptions {
+        crate::cluster::ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            namespace: self.namespace.clone(),
+            request_timeout: self.request_timeout,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -7,7 +7,8 @@ mod live;
 mod values;
 mod words;
 
-use crate::cli::{Cli, GlobalArgs};
+use crate::cli::Cli;
+use crate::cluster::ConnectOptions;
 use clap::{Arg, CommandFactory, ValueHint};
 use std::io::Write;
 use std::path::PathBuf;
@@ -202,15 +203,15 @@ fn run_profiles(typed: &Typed) -> Vec<Candidate> {
 }
 
 /// The connection flags typed so far, as the commands would read them.
-fn global_args(typed: &Typed) -> GlobalArgs {
+fn global_args(typed: &Typed) -> ConnectOptions {
     let text = |id: &str| typed.value(id).map(String::from);
-    GlobalArgs {
+    ConnectOptions {
         kubeconfig: typed.value("kubeconfig").map(expand_home),
         context: text("context"),
         cluster: text("cluster"),
         user: text("user"),
         namespace: text("namespace"),
-        ..GlobalArgs::default()
+        ..ConnectOptions::default()
     }
 }
 

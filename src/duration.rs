@@ -51,6 +51,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 /// Formats a duration the short way kubectl prints ages: `45s`, `3m20s`, `2h`.
 pub fn human(d: Duration) -> String {
     let secs = d.as_secs();
+    let millis = d.subsec_millis();
+    if secs == 0 && d > Duration::ZERO {
+        return format!("{}ms", d.as_millis().max(1));
+    }
+    if secs < 60 && millis != 0 {
+        let text = format!("{secs}.{millis:03}");
+        return format!("{}s", text.trim_end_matches('0'));
+    }
     match secs {
         0..=59 => format!("{secs}s"),
         60..=3599 if secs % 60 == 0 => format!("{}m", secs / 60),
@@ -88,5 +96,13 @@ mod tests {
         assert_eq!(human(Duration::from_secs(45)), "45s");
         assert_eq!(human(Duration::from_secs(200)), "3m20s");
         assert_eq!(human(Duration::from_secs(7200)), "2h");
+    }
+
+    #[test]
+    fn sub_second_timeouts_are_not_zero() {
+        assert_eq!(human(Duration::from_millis(150)), "150ms");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_millis(2250)), "2.25s");
+        assert_eq!(human(Duration::ZERO), "0s");
     }
 }

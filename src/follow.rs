@@ -135,10 +135,16 @@ pub async fn wait_for_start(
             None => None,
         };
         progress.set(pod_line(&current, note));
-        tokio::select! {
-            next = watch.next(cluster) => current = next?,
-            _ = ticker.tick() => progress.tick(),
-        }
+        // The watch's next event is one future kept across ticks: dropping it on a tick would
+        // cancel a watch request still on its way (any API server ~100 ms away) and start over.
+        let next = watch.next(cluster);
+        tokio::pin!(next);
+        current = loop {
+            tokio::select! {
+                next = &mut next => break next?,
+                _ = ticker.tick() => progress.tick(),
+            }
+        };
     }
 }
 

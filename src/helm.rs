@@ -22,13 +22,12 @@ pub fn run(
     }
     for c in &commands {
         eprintln!("+ {}", shell_words(c));
-        let status = std::process::Command::new(&c[0])
-            .args(&c[1..])
-            .status()
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => missing(),
-                _ => Error::failed(format!("cannot run helm: {e}")),
-            })?;
+        let mut command = std::process::Command::new(&c[0]);
+        crate::cluster::proxy::restore_env(&mut command);
+        let status = command.args(&c[1..]).status().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => missing(),
+            _ => Error::failed(format!("cannot run helm: {e}")),
+        })?;
         if !status.success() {
             return Err(Error::failed(format!(
                 "{} failed ({status}); see helm's message above",

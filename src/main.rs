@@ -37,6 +37,8 @@ use error::{Error, Result};
 use std::io::Write;
 
 fn main() {
+    // Before any thread starts: kube must not read the proxy variables itself.
+    cluster::proxy::take_env();
     if let Some(code) = complete::hidden_entry() {
         std::process::exit(code);
     }
@@ -77,7 +79,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 async fn run_async(cli: &Cli, out: &mut dyn Write) -> Result<()> {
-    let global = &cli.global;
+    let global = &cli.global.connect_options();
     match &cli.command {
         Command::Describe(args) => commands::describe::run(global, args, out).await,
         Command::Run(args) => commands::run::run(global, args, out).await,

@@ -2,7 +2,7 @@
 //! labels), workloads first, and the namespace only when nothing else lives in it.
 
 use crate::apply::{self, KINDS};
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::cluster::{self, Cluster, Op};
 use crate::commands::run::DryRun;
 use crate::error::Result;
@@ -22,7 +22,11 @@ fn selector() -> String {
 
 /// Runs the uninstall; a client dry run only lists, a server dry run has the server check each
 /// delete without doing it.
-pub async fn run(global: &GlobalArgs, dry_run: Option<DryRun>, out: &mut dyn Write) -> Result<()> {
+pub async fn run(
+    global: &ConnectOptions,
+    dry_run: Option<DryRun>,
+    out: &mut dyn Write,
+) -> Result<()> {
     let cluster = cluster::connect(global).await?;
     let selector = selector();
     // Reverse apply order: workloads go first, namespaces and CRDs last.

@@ -519,3 +519,30 @@ fn client_dry_run_uses_the_clusters_own_product_labels_when_it_answers() {
     );
     assert!(server.api.requests().iter().all(|r| r.method == "GET"));
 }
+
+/// A remote API server answers in 100 ms or more: the pod must still be followed to its end
+/// with one watch, not a storm of watches cancelled by the progress ticker.
+#[test]
+fn run_follows_its_pod_at_any_api_latency() {
+    for latency_ms in [0u64, 120, 500] {
+        let server = TestServer::start(FakeApi::seeded());
+        server.api.set_faults(Faults {
+            latency: Duration::from_millis(latency_ms),
+            ..Default::default()
+        });
+        let r = run(&server, &["run", "--profile", "1g.5gb", "--timeout", "60s"]);
+        assert_eq!(r.code, 0, "at {latency_ms} ms: {r:#?}");
+        assert!(
+            r.stdout.contains("MIG 1g.5gb"),
+            "at {latency_ms} ms: {r:#?}"
+        );
+        let watches = server
+            .api
+            .requests()
+            .iter()
+            .filter(|r| r.query.contains("watch="))
+            .count();
+        assert!(watches <= 3, "at {latency_ms} ms: {watches} watches opened");
+        assert!(test_pods(&server.api).is_empty(), "pod left behind");
+    }
+}

@@ -55,7 +55,7 @@ impl<'a> Op<'a> {
 pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
     let status = match err {
         kube::Error::Api(status) => status,
-        other => return connect_error(other, &cluster.server, &cluster.context),
+        other => return connect_error(other, cluster.target()),
     };
     let server_says = one_line(&status.message);
     let code = status.code;
@@ -114,14 +114,79 @@ pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
     })
 }
 
-/// Maps a transport failure (connection, TLS, timeout, credentials plugin) to a user error.
-pub fn connect_error(err: kube::Error, server: &str, context: &str) -> Error {
+/// Which server, context and proxy a connection failure is about.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    /// The API server URL.
+    pub server: &'a str,
+    /// The kubeconfig context.
+    pub context: &'a str,
+    /// The proxy in the way, if any.
+    pub proxy: Option<&'a super::proxy::Proxy>,
+}
+
+/// Maps a failure to build the client (TLS material, proxy) to a user error.
+pub fn build_error(err: kube::Error, target: Target<'_>) -> Error {
+    let chain = error_chain(&err);
+    let lower = chain.to_ascii_lowercase();
+    let context = target.context;
+    if lower.contains("client certificate")
+        || lower.contains("client key")
+        || lower.contains("identity")
+    {
+        return Error::failed(format!(
+            "the client certificate or key of context {context:?} cannot be used ({chain}); check the client-certificate and client-key paths (or -data) of its user in your kubeconfig"
+        ));
+    }
+    if lower.contains("certificate authority") || lower.contains("root cert") {
+        return Error::failed(format!(
+            "the certificate authority of context {context:?} cannot be used ({chain}); check certificate-authority (or -data) of its cluster in your kubeconfig"
+        ));
+    }
+    connect_error(err, target)
+}
+
+/// Maps a transport failure (connection, TLS, timeout, proxy, credentials) to a user error.
+pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
+    let Target {
+        server,
+        context,
+        proxy,
+    } = target;
+    if let Some(timed_out) = find_in_chain::<super::deadline::TimedOut>(&err) {
+        return Error::failed(match timed_out {
+            super::deadline::TimedOut::Answer(t) => format!(
+                "the Kubernetes API server at {server} did not answer in time (within {}, --request-timeout); check your network or VPN, or raise --request-timeout",
+                crate::duration::human(*t)
+            ),
+            super::deadline::TimedOut::Body(t) => format!(
+                "the Kubernetes API server at {server} started answering but did not finish within {} (--request-timeout); the server or a proxy on the way is very slow: try again, or raise --request-timeout",
+                crate::duration::human(*t)
+            ),
+        });
+    }
+    if let Some(cred) = find_in_chain::<super::credentials::CredentialError>(&err) {
+        return Error::failed(cred.sentence(context));
+    }
     let chain = error_chain(&err);
     let lower = chain.to_ascii_lowercase();
     let has_io = |kind: std::io::ErrorKind| io_kind_in_chain(&err, kind);
+    if let Some(proxy) = proxy {
+        if lower.contains("tunnel")
+            || lower.contains("proxy")
+            || lower.contains("socks")
+            || has_io(std::io::ErrorKind::ConnectionRefused)
+        {
+            let url = super::proxy::redact(&proxy.url.to_string());
+            return Error::failed(format!(
+                "cannot reach the API server at {server} through the proxy {url} (from {}): {chain}; check that the proxy runs and lets you through, or add the server's host to NO_PROXY",
+                proxy.source
+            ));
+        }
+    }
     let message = if matches!(err, kube::Error::Auth(_)) {
         format!(
-            "getting credentials for context {context:?} failed ({chain}); check that its exec plugin (e.g. kubelogin) is installed and logged in (az login), then try again"
+            "getting credentials for context {context:?} failed ({chain}); check the user of that context in your kubeconfig (kubectl config view --minify)"
         )
     } else if has_io(std::io::ErrorKind::ConnectionRefused) || lower.contains("connection refused")
     {
@@ -139,6 +204,10 @@ pub fn connect_error(err: kube::Error, server: &str, context: &str) -> Error {
         format!(
             "cannot resolve the API server's host name in {server}; check your network or VPN and the server URL of context {context:?}"
         )
+    } else if lower.contains("causedasendentity") || lower.contains("ca used as end entity") {
+        format!(
+            "the API server at {server} presents a CA certificate as its own (CaUsedAsEndEntity), which kubectl mig's TLS library refuses; give the server a certificate signed by that CA (e.g. with kubeadm or cert-manager), or reach it through kubectl proxy"
+        )
     } else if is_tls(&lower) {
         format!(
             "the TLS connection to {server} failed ({chain}); check the certificate-authority-data of context {context:?} in your kubeconfig and that the server speaks HTTPS"
@@ -149,6 +218,19 @@ pub fn connect_error(err: kube::Error, server: &str, context: &str) -> Error {
         )
     };
     Error::failed(message)
+}
+
+fn find_in_chain<'e, T: std::error::Error + 'static>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 fn is_tls(lower: &str) -> bool {

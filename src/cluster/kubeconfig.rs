@@ -2,7 +2,7 @@
 //! `KUBECONFIG` merged in order (first wins, missing files skipped), else `~/.kube/config`, else
 //! the in-cluster service account.
 
-use crate::cli::GlobalArgs;
+use super::ConnectOptions;
 use crate::error::{one_line, Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use std::path::{Path, PathBuf};
@@ -13,15 +13,33 @@ pub struct Loaded {
     pub config: kube::Config,
     /// The context's name (`in-cluster` inside a pod).
     pub context: String,
+    /// The cluster's `proxy-url`, if the kubeconfig sets one.
+    pub proxy_url: Option<String>,
 }
 
 /// Loads the configuration kubectl would use for these flags.
-pub async fn load(global: &GlobalArgs) -> Result<Loaded> {
+pub async fn load(global: &ConnectOptions) -> Result<Loaded> {
     let Some(kubeconfig) = read_kubeconfig(global.kubeconfig.as_deref())? else {
         return in_cluster();
     };
     let context = pick_context(&kubeconfig, global)?;
     check_named(&kubeconfig, global)?;
+    let cluster_name = global.cluster.clone().or_else(|| {
+        kubeconfig
+            .contexts
+            .iter()
+            .find(|c| c.name == context)
+            .and_then(|c| c.context.as_ref())
+            .map(|c| c.cluster.clone())
+    });
+    let cluster = cluster_name
+        .as_deref()
+        .and_then(|name| kubeconfig.clusters.iter().find(|c| c.name == name))
+        .and_then(|c| c.cluster.as_ref());
+    let proxy_url = cluster.and_then(|c| c.proxy_url.clone());
+    if let (Some(name), Some(cluster)) = (cluster_name.as_deref(), cluster) {
+        check_certificate_authority(name, cluster.certificate_authority_data.as_deref())?;
+    }
     let options = KubeConfigOptions {
         context: Some(context.clone()),
         cluster: global.cluster.clone(),
@@ -30,7 +48,32 @@ pub async fn load(global: &GlobalArgs) -> Result<Loaded> {
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| config_error(e, &context))?;
-    Ok(Loaded { config, context })
+    Ok(Loaded {
+        config,
+        context,
+        proxy_url,
+    })
+}
+
+/// kubectl refuses a `certificate-authority-data` that is not base64 PEM; kube would skip it
+/// silently and fail later with a TLS error that hides the cause.
+fn check_certificate_authority(cluster: &str, data: Option<&str>) -> Result<()> {
+    use base64::Engine;
+    let Some(data) = data.filter(|d| !d.trim().is_empty()) else {
+        return Ok(());
+    };
+    let compact: String = data.split_whitespace().collect();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes());
+    let pem = decoded
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|text| text.contains("-----BEGIN CERTIFICATE-----"));
+    if pem.is_none() {
+        return Err(Error::failed(format!(
+            "the certificate-authority-data of cluster {cluster:?} in your kubeconfig is not a base64-encoded PEM certificate; copy it again from the cluster's credentials (on AKS: az aks get-credentials --overwrite-existing)"
+        )));
+    }
+    Ok(())
 }
 
 /// The merged kubeconfig, or `None` when there is none to read.
@@ -96,7 +139,7 @@ fn read_file(path: &Path) -> Result<Kubeconfig> {
     })
 }
 
-fn pick_context(kubeconfig: &Kubeconfig, global: &GlobalArgs) -> Result<String> {
+fn pick_context(kubeconfig: &Kubeconfig, global: &ConnectOptions) -> Result<String> {
     let known: Vec<&str> = kubeconfig
         .contexts
         .iter()
@@ -122,7 +165,7 @@ fn pick_context(kubeconfig: &Kubeconfig, global: &GlobalArgs) -> Result<String> 
     }
 }
 
-fn check_named(kubeconfig: &Kubeconfig, global: &GlobalArgs) -> Result<()> {
+fn check_named(kubeconfig: &Kubeconfig, global: &ConnectOptions) -> Result<()> {
     if let Some(cluster) = &global.cluster {
         let known: Vec<&str> = kubeconfig
             .clusters
@@ -171,6 +214,7 @@ fn in_cluster() -> Result<Loaded> {
     Ok(Loaded {
         config,
         context: "in-cluster".into(),
+        proxy_url: None,
     })
 }
 

@@ -11,6 +11,10 @@ use serde::Deserialize;
 /// piece, as client-go's pager does, so a slow reader still finishes.
 const PAGED_RESTARTS: u32 = 2;
 
+/// Restarts in all, after which the list fails: a server that expires every continue token,
+/// even of an unpaged list it pages anyway, would otherwise be asked forever.
+const MAX_RESTARTS: u32 = PAGED_RESTARTS + 2;
+
 /// One page of a list response; items decode only into the fields `T` names.
 #[derive(Deserialize)]
 struct Page<T> {
@@ -58,6 +62,12 @@ where
                     if status.code == 410 && params.continue_token.is_some() =>
                 {
                     restarts += 1;
+                    if restarts > MAX_RESTARTS {
+                        return Err(crate::error::Error::failed(format!(
+                            "the API server expired the list of {} {restarts} times while it was being read (410 Expired); the cluster is changing too fast or the server pages oddly: try again later, or narrow the request (e.g. -l, or name the nodes)",
+                            op.resource
+                        )));
+                    }
                     tracing::info!(
                         path,
                         restarts,

@@ -1,7 +1,7 @@
 //! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
 
 use crate::capacity::{self, Usage};
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::error::{Error, Result};
 use crate::model::NodeInfo;
 use crate::output::{self, Format};
@@ -48,7 +48,7 @@ pub struct DescribeArgs {
 }
 
 /// Runs `kubectl mig describe`.
-pub async fn run(global: &GlobalArgs, args: &DescribeArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Write) -> Result<()> {
     if !args.nodes.is_empty() && args.selector.is_some() {
         return Err(Error::usage(
             "node names cannot be given together with a selector (-l); use one or the other",

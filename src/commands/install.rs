@@ -1,7 +1,7 @@
 //! `kubectl mig install` / `uninstall`: the NVIDIA device plugin, GFD and NFD with a MIG strategy.
 
 use crate::apply::{self, Outcome};
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::cluster::{self, Cluster};
 use crate::commands::run::DryRun;
 use crate::components::{Component, Found, Owner};
@@ -96,7 +96,11 @@ pub struct UninstallArgs {
 }
 
 /// Runs `kubectl mig install`.
-pub async fn install(global: &GlobalArgs, args: &InstallArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn install(
+    global: &ConnectOptions,
+    args: &InstallArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::usage(
             "-o prints the manifests only with --dry-run; add --dry-run",
@@ -310,7 +314,7 @@ async fn apply_all(
     Ok(applied)
 }
 
-fn config(global: &GlobalArgs, args: &InstallArgs) -> Result<InstallConfig> {
+fn config(global: &ConnectOptions, args: &InstallArgs) -> Result<InstallConfig> {
     let mut node_selector = BTreeMap::new();
     for kv in &args.node_selector {
         let (k, v) = kv.split_once('=').ok_or_else(|| {
@@ -408,7 +412,7 @@ async fn warn_without_gpu_nodes(cluster: &Cluster) -> Result<()> {
 
 /// Runs `kubectl mig uninstall`.
 pub async fn uninstall(
-    global: &GlobalArgs,
+    global: &ConnectOptions,
     args: &UninstallArgs,
     out: &mut dyn Write,
 ) -> Result<()> {

@@ -1,6 +1,6 @@
 //! `kubectl mig run`: generate or run a test pod with the resource name that fits the strategy.
 
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::cluster::{self, Op};
 use crate::error::{Error, Result};
 use crate::manifests::{self, pod::TestPod};
@@ -101,7 +101,7 @@ pub struct RunArgs {
 pub const DEFAULT_IMAGE: &str = "nvcr.io/nvidia/cuda:12.9.1-base-ubuntu22.04";
 
 /// Runs `kubectl mig run`.
-pub async fn run(global: &GlobalArgs, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let extra: Vec<Taint> = args
         .tolerations
         .iter()
@@ -236,7 +236,7 @@ fn command(args: &RunArgs) -> Vec<String> {
 /// and offers that profile: its nodes' real product label values and taints. `None` (use the
 /// catalog) when there is no kubeconfig, no answer, or no such node (e.g. a pool not made yet).
 async fn spec_from_cluster(
-    global: &GlobalArgs,
+    global: &ConnectOptions,
     args: &RunArgs,
     strategy: Strategy,
     profile: &str,

@@ -1,6 +1,6 @@
 //! `kubectl mig status`: what runs the device plugin, GFD and NFD, and with which strategy.
 
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::cluster::{self, Cluster, Op};
 use crate::collect;
 use crate::components::{Component, Found};
@@ -43,7 +43,7 @@ struct StatusReport {
 }
 
 /// Runs `kubectl mig status`.
-pub async fn run(global: &GlobalArgs, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
     let cluster = cluster::connect(global).await?;
     let mut components = collect::find_components(&cluster).await?;
     components.sort_by(|a, b| {

@@ -2,7 +2,7 @@
 //! the kubeconfig flags already typed and a short timeout; any failure gives no candidates.
 
 use super::Candidate;
-use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
 use crate::cluster::{self, fold_list, Cluster, Op};
 use crate::collect::{self, is_gpu_node};
 use crate::model::{NodeInfo, RawNode};
@@ -45,7 +45,7 @@ pub enum Lookup {
 }
 
 /// Runs the lookup against the cluster `global` points at; `None` on any error or timeout.
-pub fn lookup(global: &GlobalArgs, what: Lookup) -> Option<Vec<Candidate>> {
+pub fn lookup(global: &ConnectOptions, what: Lookup) -> Option<Vec<Candidate>> {
     let mut global = global.clone();
     global.request_timeout = Some(REQUEST_TIMEOUT);
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()

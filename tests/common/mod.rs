@@ -1,7 +1,7 @@
 //! Shared helpers for the end-to-end tests: run the real binary against the fake API server.
 #![allow(dead_code, unused_imports)]
 
-pub use fakeapi::{FakeApi, Faults, TestServer};
+pub use fakeapi::{FakeApi, Faults, ProxyKind, TestProxy, TestServer};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -32,6 +32,11 @@ pub struct Faults {
     pub forbidden: Vec<String>,
     /// Seed of the PRNG deciding which requests fail.
     pub seed: u64,
+    /// Non-streaming answers are sent in 16-byte pieces with this pause between them, as a slow
+    /// server or proxy would.
+    pub trickle: Option<Duration>,
+    /// Lists are paged (by `max_page_size`, else 1) even when the client asks for no limit.
+    pub endless_paging: bool,
 }
 
 /// One served request, as recorded by the server.

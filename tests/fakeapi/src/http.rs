@@ -112,6 +112,17 @@ fn error_response(e: &ApiError) -> Response<Body> {
     r
 }
 
+/// A body sent 16 bytes at a time with a pause between pieces.
+fn trickled(data: Bytes, pause: std::time::Duration) -> Body {
+    use futures::StreamExt;
+    let pieces: Vec<Bytes> = data.chunks(16).map(Bytes::copy_from_slice).collect();
+    let stream = futures::stream::iter(pieces).then(move |piece| async move {
+        tokio::time::sleep(pause).await;
+        Ok::<_, std::io::Error>(hyper::body::Frame::data(piece))
+    });
+    BodyExt::boxed(http_body_util::StreamBody::new(stream))
+}
+
 /// Serves the API on `listener` until the future is dropped; also starts the fake scheduler
 /// and kubelet (once per `FakeApi`).
 pub async fn serve(api: FakeApi, listener: TcpListener) -> std::io::Result<()> {
@@ -170,7 +181,10 @@ async fn handle(api: FakeApi, req: Request<Incoming>) -> Response<Body> {
         Ok(Reply::JsonBytes(b)) => Response::builder()
             .header("content-type", "application/json")
             .header("cache-control", "no-cache, private")
-            .body(full(b))
+            .body(match api.faults().faults.trickle {
+                Some(pause) => trickled(b, pause),
+                None => full(b),
+            })
             .expect("response"),
         Ok(Reply::Text(t)) => Response::builder()
             .header("content-type", "text/plain")

@@ -87,8 +87,11 @@ fn page_limit(api: &FakeApi, q: &Query) -> Option<usize> {
         .get("limit")
         .and_then(|l| l.parse().ok())
         .filter(|l| *l > 0);
-    match (limit, api.faults().faults.max_page_size) {
+    let faults = &api.faults().faults;
+    match (limit, faults.max_page_size) {
         (Some(l), Some(cap)) => Some(l.min(cap.max(1))),
+        // A server that pages whatever the client asks (some aggregated APIs and proxies do).
+        (None, cap) if faults.endless_paging => Some(cap.unwrap_or(1).max(1)),
         (l, _) => l,
     }
 }
