@@ -10,6 +10,7 @@ pub(crate) mod cel;
 pub(crate) mod controller;
 pub(crate) mod kubelet;
 pub(crate) mod seed;
+pub(crate) mod synth;
 pub(crate) mod table;
 
 use crate::api::FakeApi;
