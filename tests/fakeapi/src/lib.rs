@@ -34,6 +34,7 @@ mod watch;
 
 pub use api::{FakeApi, Faults, RequestRecord};
 pub use discovery::GIT_VERSION;
+pub use dra::seed::DRA_SEED_FILES;
 pub use dra::DraVersions;
 pub use http::serve;
 pub use proxy::{ProxyKind, TestProxy};

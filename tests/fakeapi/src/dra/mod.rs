@@ -9,7 +9,7 @@ pub(crate) mod alloc;
 pub(crate) mod cel;
 pub(crate) mod controller;
 pub(crate) mod kubelet;
-pub(crate) mod seed;
+pub mod seed;
 pub(crate) mod synth;
 pub(crate) mod table;
 
