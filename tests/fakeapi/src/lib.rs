@@ -7,6 +7,7 @@ mod api;
 mod apply;
 mod delete;
 mod discovery;
+pub mod dra;
 mod events;
 mod fieldset;
 mod handlers;
@@ -33,6 +34,8 @@ mod watch;
 
 pub use api::{FakeApi, Faults, RequestRecord};
 pub use discovery::GIT_VERSION;
+pub use dra::seed::DRA_SEED_FILES;
+pub use dra::DraVersions;
 pub use http::serve;
 pub use proxy::{ProxyKind, TestProxy};
 pub use seed::SEED_FILES;

@@ -74,6 +74,7 @@ fn columns(plural: &str) -> Vec<Value> {
             w("Selector"),
         ],
         "configmaps" | "secrets" => vec![s("Name"), col("Data", "integer", 0), s("Age")],
+        p if crate::dra::table::has_columns(p) => crate::dra::table::columns(p),
         _ => vec![s("Name"), s("Age")],
     }
 }
@@ -290,6 +291,9 @@ fn cells(plural: &str, o: &Value) -> Vec<Value> {
                 json!(count),
                 json!(age(o, "/metadata/creationTimestamp")),
             ]
+        }
+        p if crate::dra::table::has_columns(p) => {
+            crate::dra::table::cells(p, o, age(o, "/metadata/creationTimestamp"))
         }
         _ => vec![name, json!(age(o, "/metadata/creationTimestamp"))],
     }
