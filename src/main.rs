@@ -1,35 +1,19 @@
 //! `kubectl-mig`: a kubectl plugin to plan, install, see and test NVIDIA MIG on Kubernetes.
 
-mod aks;
-mod apply;
-mod capacity;
-mod capture;
-mod catalog;
 mod cli;
-mod cluster;
-mod collect;
-mod commands;
-mod complete;
-mod components;
-mod duration;
+mod client;
+mod completion;
+mod describe;
 mod error;
-mod follow;
-mod helm;
-mod manifests;
+mod install;
+mod k8s;
+mod mig;
 mod model;
-mod nvsmi;
 mod output;
-mod placement;
 mod plan;
-mod problems;
-mod quantity;
-mod render;
-mod rollout;
-mod runpod;
-mod selector;
+mod run;
 mod signals;
-mod strategy;
-mod uninstall;
+mod snapshot;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -38,8 +22,8 @@ use std::io::Write;
 
 fn main() {
     // Before any thread starts: kube must not read the proxy variables itself.
-    cluster::proxy::take_env();
-    if let Some(code) = complete::hidden_entry() {
+    client::proxy::take_env();
+    if let Some(code) = completion::hidden_entry() {
         std::process::exit(code);
     }
     let cli = match Cli::try_parse() {
@@ -68,9 +52,9 @@ fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = match &cli.command {
-        Command::Profiles(args) => commands::profiles::run(args, &mut out),
-        Command::Plan(args) => commands::plan::run(args, &mut out),
-        Command::Completion(args) => commands::completion::run(args, &mut out),
+        Command::Profiles(args) => plan::profiles::run(args, &mut out),
+        Command::Plan(args) => plan::run(args, &mut out),
+        Command::Completion(args) => completion::run(args, &mut out),
         _ => runtime()?.block_on(run_async(&cli, &mut out)),
     };
     let flushed = out.flush();
@@ -81,11 +65,11 @@ fn run(cli: Cli) -> Result<()> {
 async fn run_async(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let global = &cli.global.connect_options();
     match &cli.command {
-        Command::Describe(args) => commands::describe::run(global, args, out).await,
-        Command::Run(args) => commands::run::run(global, args, out).await,
-        Command::Install(args) => commands::install::install(global, args, out).await,
-        Command::Uninstall(args) => commands::install::uninstall(global, args, out).await,
-        Command::Status(args) => commands::status::run(global, args, out).await,
+        Command::Describe(args) => describe::run(global, args, out).await,
+        Command::Run(args) => run::run(global, args, out).await,
+        Command::Install(args) => install::install(global, args, out).await,
+        Command::Uninstall(args) => install::uninstall(global, args, out).await,
+        Command::Status(args) => install::status::run(global, args, out).await,
         Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
     }
 }

@@ -1,0 +1,151 @@
+//! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
+
+mod render;
+
+use crate::client;
+use crate::client::ConnectOptions;
+use crate::error::{Error, Result};
+use crate::k8s::selector::Selector;
+use crate::model::capacity::{self, Usage};
+use crate::model::node::NodeInfo;
+use crate::output::{self, style::Style, Format};
+use crate::snapshot::{capture, live as collect};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Examples shown in `kubectl mig describe --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  # Every node with NVIDIA GPUs
+  kubectl mig describe
+
+  # Two nodes, with the pods holding each MIG device
+  kubectl mig describe aks-migpool-12345678-vmss000000 aks-migpool-12345678-vmss000001 -o wide
+
+  # Nodes of one AKS pool, as JSON
+  kubectl mig describe -l kubernetes.azure.com/agentpool=migpool -o json
+
+  # Read a capture instead of a cluster (kubectl get nodes,pods -A -o yaml > cluster.yaml)
+  kubectl mig describe -f cluster.yaml";
+
+/// Flags of `kubectl mig describe`.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Only these nodes.
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// Only nodes matching this label selector (e.g. agentpool=migpool, kubernetes.io/arch in (amd64)).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Output format: table, wide (with pods), json or yaml.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// Show every node, also those without NVIDIA GPUs.
+    #[arg(long)]
+    pub all: bool,
+    /// Read nodes and pods from files (kubectl get nodes,pods -A -o yaml|json) instead of a cluster; - for stdin.
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `kubectl mig describe`.
+pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Write) -> Result<()> {
+    if !args.nodes.is_empty() && args.selector.is_some() {
+        return Err(Error::usage(
+            "node names cannot be given together with a selector (-l); use one or the other",
+        ));
+    }
+    // Checked here so a typo is a usage error for a cluster too, not a 400 from the server.
+    let selector = args
+        .selector
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()
+        .map_err(Error::usage)?;
+    let snapshot = if args.files.is_empty() {
+        let cluster = client::connect(global).await?;
+        collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
+    } else {
+        from_files(args, selector.as_ref())?
+    };
+    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    match args.output {
+        Format::Table | Format::Wide => {
+            if report.nodes.is_empty() && snapshot.missing.is_empty() {
+                match &args.selector {
+                    Some(s) if !args.all => eprintln!(
+                        "No nodes with NVIDIA GPUs match {s:?} (use --all to include nodes without GPUs)."
+                    ),
+                    Some(s) => eprintln!("No nodes match {s:?}."),
+                    None => eprintln!("No nodes with NVIDIA GPUs found (use --all to list every node)."),
+                }
+            } else if !report.nodes.is_empty() {
+                let text = render::render(&report, args.output == Format::Wide, Style::detect());
+                out.write_all(text.as_bytes()).map_err(output::io_error)?;
+            }
+        }
+        format => output::write_data(out, format, &report)?,
+    }
+    match snapshot.missing.as_slice() {
+        [] => Ok(()),
+        missing => Err(Error::failed(format!(
+            "{} not found; check the name{} with {}",
+            missing
+                .iter()
+                .map(|n| format!("node {n:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if missing.len() > 1 { "s" } else { "" },
+            if args.files.is_empty() {
+                "kubectl get nodes"
+            } else {
+                "the capture's Node objects"
+            }
+        ))),
+    }
+}
+
+fn from_files(args: &DescribeArgs, selector: Option<&Selector>) -> Result<collect::Snapshot> {
+    let capture = capture::read_files(&args.files)?;
+    if let Some(first) = capture.duplicates.first() {
+        let n = capture.duplicates.len();
+        eprintln!(
+            "warning: {n} object{} appear{} more than once in the captures (first {first}); each is counted once",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+        );
+    }
+    if capture.nodes.is_empty() {
+        return Err(Error::failed(format!(
+            "{} holds no Node objects; capture them with kubectl get nodes,pods -A -o yaml > cluster.yaml",
+            args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut missing: Vec<String> = args
+        .nodes
+        .iter()
+        .filter(|name| !capture.nodes.iter().any(|n| &&n.name == name))
+        .cloned()
+        .collect();
+    missing.dedup();
+    let nodes: Vec<NodeInfo> = capture
+        .nodes
+        .into_iter()
+        .filter(|n| {
+            if !args.nodes.is_empty() {
+                return args.nodes.contains(&n.name);
+            }
+            selector.is_none_or(|s| s.matches(&n.labels)) && (args.all || collect::is_gpu_node(n))
+        })
+        .collect();
+    let mut usage = Usage::for_nodes(nodes.iter().map(|n| n.name.as_str()));
+    for pod in capture.pods {
+        usage.add(pod);
+    }
+    Ok(collect::Snapshot {
+        nodes,
+        usage,
+        missing,
+    })
+}

@@ -1,0 +1,272 @@
+//! `kubectl mig status`: what runs the device plugin, GFD and NFD, and with which strategy.
+
+use crate::client::ConnectOptions;
+use crate::client::{self, Cluster, Op};
+use crate::error::Result;
+use crate::install::components::{Component, Found};
+use crate::model::problems::{problem, Problem, Severity};
+use crate::output::table::Table;
+use crate::output::{self, Format};
+use crate::snapshot::live;
+use clap::Args;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+/// Examples shown in `kubectl mig status --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  # What is installed, by whom, with which strategy
+  kubectl mig status
+
+  # As JSON
+  kubectl mig status -o json";
+
+/// Flags of `kubectl mig status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+}
+
+/// What `status` reports, in the JSON/YAML schema.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusReport {
+    components: Vec<Found>,
+    gpu_nodes: Vec<String>,
+    nodes_without_device_plugin: Vec<String>,
+    problems: Vec<Problem>,
+}
+
+/// Runs `kubectl mig status`.
+pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
+    let cluster = client::connect(global).await?;
+    let mut components = super::components::find_components(&cluster).await?;
+    components.sort_by(|a, b| {
+        (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
+    });
+    let nodes = live::gpu_nodes(&cluster, None).await?.0;
+    let advertised = advertised_devices(&nodes);
+    let gpu_nodes: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
+    let mut served = BTreeSet::new();
+    for dp in components
+        .iter()
+        .filter(|c| c.component == Component::DevicePlugin)
+    {
+        served.extend(ready_pod_nodes(&cluster, dp).await?);
+    }
+    let without: Vec<String> = gpu_nodes
+        .iter()
+        .filter(|n| !served.contains(*n))
+        .cloned()
+        .collect();
+    let problems = diagnose(&components, &without, &advertised);
+    let report = StatusReport {
+        components,
+        gpu_nodes,
+        nodes_without_device_plugin: without,
+        problems,
+    };
+    match args.output {
+        Format::Json | Format::Yaml => output::write_data(out, args.output, &report),
+        Format::Table | Format::Wide => {
+            let text = render_table(&report, args.output == Format::Wide);
+            out.write_all(text.as_bytes()).map_err(output::io_error)
+        }
+    }
+}
+
+async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
+    if ds.pod_selector.is_empty() {
+        return Ok(Vec::new());
+    }
+    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ds.namespace);
+    let pods = api
+        .list(&ListParams::default().labels(&ds.pod_selector))
+        .await
+        .map_err(|e| cluster.error(e, Op::new("list", "pods").in_ns(&ds.namespace)))?;
+    Ok(pods
+        .items
+        .into_iter()
+        .filter(super::components::is_ready)
+        .filter_map(|p| p.spec.and_then(|s| s.node_name))
+        .collect())
+}
+
+/// What the GPU nodes advertise: nodes with devices, and devices per resource name.
+#[derive(Debug, Default)]
+struct Advertised {
+    nodes: usize,
+    per_resource: std::collections::BTreeMap<String, i64>,
+}
+
+fn advertised_devices(nodes: &[crate::model::node::NodeInfo]) -> Advertised {
+    let mut seen = Advertised::default();
+    for node in nodes {
+        let mut any = false;
+        for (name, count) in &node.allocatable {
+            if crate::mig::strategy::is_gpu_resource(name) && *count > 0 {
+                any = true;
+                let total = seen.per_resource.entry(name.clone()).or_default();
+                *total = total.saturating_add(*count);
+            }
+        }
+        seen.nodes += usize::from(any);
+    }
+    seen
+}
+
+/// What looks wrong with the installed stack.
+fn diagnose(
+    components: &[Found],
+    without_plugin: &[String],
+    advertised: &Advertised,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let of = |k: Component| components.iter().filter(move |c| c.component == k);
+    let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
+    if plugins.is_empty() && advertised.nodes > 0 {
+        let total: i64 = advertised.per_resource.values().sum();
+        let names: Vec<String> = advertised
+            .per_resource
+            .iter()
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        out.push(problem(
+            "UNKNOWN_DEVICE_PLUGIN",
+            Severity::Info,
+            format!(
+                "no device plugin DaemonSet that kubectl mig recognises was found, yet {} node{} advertise{} {total} GPU or MIG devices ({}): a device plugin kubectl mig does not know serves them (a cloud-managed one, one under another name, or a host service)",
+                advertised.nodes,
+                if advertised.nodes == 1 { "" } else { "s" },
+                if advertised.nodes == 1 { "s" } else { "" },
+                names.join(", ")
+            ),
+            "find it with kubectl get daemonsets -A | grep -i -e nvidia -e gpu before installing another one".into(),
+        ));
+    } else if plugins.is_empty() {
+        out.push(problem(
+            "NO_DEVICE_PLUGIN",
+            Severity::Error,
+            "no NVIDIA device plugin runs in the cluster: no GPU or MIG device is advertised"
+                .into(),
+            "install it: kubectl mig install --strategy single|mixed".into(),
+        ));
+    }
+    if plugins.len() > 1 {
+        out.push(problem(
+            "SEVERAL_DEVICE_PLUGINS",
+            Severity::Error,
+            format!("{} NVIDIA device plugins run side by side; they advertise the same GPUs", plugins.len()),
+            "keep one: kubectl mig uninstall, helm uninstall, or the GPU Operator's devicePlugin.enabled=false".into(),
+        ));
+    }
+    let strategy = |c: &Found| c.strategy.clone().unwrap_or_else(|| "none".into());
+    for dp in &plugins {
+        for gfd in of(Component::GpuFeatureDiscovery) {
+            if strategy(dp) != strategy(gfd) {
+                out.push(problem(
+                    "STRATEGY_MISMATCH",
+                    Severity::Error,
+                    format!(
+                        "the device plugin {}/{} runs the {} strategy but GFD {}/{} runs {}",
+                        dp.namespace, dp.name, strategy(dp), gfd.namespace, gfd.name, strategy(gfd)
+                    ),
+                    "labels and resources will disagree; run both with one strategy, e.g. kubectl mig install --strategy mixed".into(),
+                ));
+            }
+        }
+    }
+    if of(Component::GpuFeatureDiscovery).next().is_none() && !plugins.is_empty() {
+        out.push(problem(
+            "NO_GFD",
+            Severity::Warning,
+            "no GPU feature discovery DaemonSet found: nvidia.com/gpu.product and nvidia.com/mig.strategy labels are not kept up to date".into(),
+            "kubectl mig run and describe work best with it: kubectl mig install --strategy <s> deploys it".into(),
+        ));
+    }
+    for c in components.iter().filter(|c| c.ready < c.desired) {
+        out.push(problem(
+            "NOT_READY",
+            Severity::Warning,
+            format!(
+                "{}/{} has {} of {} pods ready",
+                c.namespace, c.name, c.ready, c.desired
+            ),
+            format!("see kubectl get pods -n {} -o wide", c.namespace),
+        ));
+    }
+    if !without_plugin.is_empty() && !plugins.is_empty() {
+        out.push(problem(
+            "NODES_WITHOUT_DEVICE_PLUGIN",
+            Severity::Error,
+            format!("GPU nodes without a ready device plugin pod: {}", without_plugin.join(", ")),
+            "check the daemon's tolerations and node selection against those nodes' taints and labels".into(),
+        ));
+    }
+    out
+}
+
+fn render_table(report: &StatusReport, wide: bool) -> String {
+    let mut text = String::new();
+    if report.components.is_empty() {
+        text.push_str("No NVIDIA device plugin, GPU feature discovery or NFD found.\n");
+    } else {
+        let mut headers = vec![
+            "COMPONENT",
+            "NAMESPACE",
+            "NAME",
+            "OWNER",
+            "VERSION",
+            "STRATEGY",
+            "DESIRED",
+            "READY",
+        ];
+        if wide {
+            headers.push("IMAGE");
+        }
+        let mut table = Table::new(&headers);
+        for c in &report.components {
+            let mut row = vec![
+                c.component.to_string(),
+                c.namespace.clone(),
+                c.name.clone(),
+                c.owner.to_string(),
+                c.version.clone().unwrap_or_else(|| "-".into()),
+                c.strategy.clone().unwrap_or_else(|| "-".into()),
+                c.desired.to_string(),
+                c.ready.to_string(),
+            ];
+            if wide {
+                row.push(c.image.clone());
+            }
+            table.row(row);
+        }
+        text.push_str(&table.render());
+    }
+    text.push_str(&format!("\nGPU nodes: {}", report.gpu_nodes.len()));
+    if !report.nodes_without_device_plugin.is_empty() {
+        text.push_str(&format!(
+            ", {} without a ready device plugin pod",
+            report.nodes_without_device_plugin.len()
+        ));
+    }
+    text.push('\n');
+    if !report.problems.is_empty() {
+        text.push_str("\nProblems:\n");
+        for p in &report.problems {
+            text.push_str(&format!(
+                "  {} {}: {}\n    hint: {}\n",
+                p.severity.as_str(),
+                p.code,
+                p.message,
+                p.hint
+            ));
+        }
+    }
+    text
+}

@@ -1,0 +1,279 @@
+//! MIG strategies and resource names: how a node advertises MIG devices, and what a pod must ask
+//! for. `single`: every device is `nvidia.com/gpu` and the product label ends in `-MIG-<profile>`;
+//! `mixed`: each profile is its own `nvidia.com/mig-<profile>`.
+
+use crate::model::node::NodeInfo;
+use serde::Serialize;
+use std::fmt;
+
+/// The whole-GPU resource (and every MIG device under `single`).
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+/// GFD's strategy label.
+pub const STRATEGY_LABEL: &str = "nvidia.com/mig.strategy";
+/// GFD's product label.
+pub const PRODUCT_LABEL: &str = "nvidia.com/gpu.product";
+/// GFD's GPU count label.
+pub const COUNT_LABEL: &str = "nvidia.com/gpu.count";
+/// GFD's MIG capability label.
+pub const CAPABLE_LABEL: &str = "nvidia.com/mig.capable";
+/// The GPU Operator MIG manager's desired layout label.
+pub const MIG_CONFIG_LABEL: &str = "nvidia.com/mig.config";
+/// The MIG manager's progress label.
+pub const MIG_CONFIG_STATE_LABEL: &str = "nvidia.com/mig.config.state";
+
+const MIG_RESOURCE_PREFIX: &str = "nvidia.com/mig-";
+
+/// How a node's device plugin advertises MIG devices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// All MIG devices are `nvidia.com/gpu`.
+    Single,
+    /// One resource per profile.
+    Mixed,
+    /// No MIG devices are advertised.
+    None,
+}
+
+impl Strategy {
+    /// Parses GFD's label value.
+    pub fn from_label(value: &str) -> Option<Strategy> {
+        match value {
+            "single" => Some(Strategy::Single),
+            "mixed" => Some(Strategy::Mixed),
+            "none" => Some(Strategy::None),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name, as the label and flags spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Single => "single",
+            Strategy::Mixed => "mixed",
+            Strategy::None => "none",
+        }
+    }
+
+    /// The resource a pod requests for one device of `profile` under this strategy.
+    pub fn resource_for(self, profile: &str) -> String {
+        match self {
+            Strategy::Mixed => mig_resource(profile),
+            Strategy::Single | Strategy::None => GPU_RESOURCE.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a node's strategy came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// GFD's `nvidia.com/mig.strategy` label.
+    Label,
+    /// Inferred from the resources and product the node exposes.
+    Inferred,
+}
+
+/// `nvidia.com/mig-<profile>` for a profile name.
+pub fn mig_resource(profile: &str) -> String {
+    format!("{MIG_RESOURCE_PREFIX}{profile}")
+}
+
+/// The profile of a `nvidia.com/mig-<profile>` resource name.
+pub fn profile_of_resource(resource: &str) -> Option<&str> {
+    resource
+        .strip_prefix(MIG_RESOURCE_PREFIX)
+        .filter(|p| !p.is_empty())
+}
+
+/// Whether a resource is one of the NVIDIA GPU resources describe reports.
+pub fn is_gpu_resource(resource: &str) -> bool {
+    resource == GPU_RESOURCE || profile_of_resource(resource).is_some()
+}
+
+/// The profile in a single-strategy product label: `NVIDIA-A100-SXM4-40GB-MIG-1g.5gb` → `1g.5gb`
+/// (and `INVALID` for a layout single cannot serve).
+pub fn profile_of_product(product: &str) -> Option<&str> {
+    product
+        .rsplit_once("-MIG-")
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// The profile every MIG device of a single-strategy node has, from its product label; `None`
+/// for whole GPUs and for GFD's `-MIG-INVALID` (a layout single cannot serve).
+pub fn single_profile(product: &str) -> Option<&str> {
+    profile_of_product(product).filter(|p| *p != INVALID)
+}
+
+/// GFD's profile word for a MIG layout the single strategy cannot serve.
+pub const INVALID: &str = "INVALID";
+
+/// The GPU model of a product label, without the `-MIG-...` part and the `NVIDIA-` prefix.
+pub fn model_of_product(product: &str) -> &str {
+    let base = product.rsplit_once("-MIG-").map_or(product, |(m, _)| m);
+    base.strip_prefix("NVIDIA-").unwrap_or(base)
+}
+
+/// The profiles a mixed-strategy node's GFD labels describe (`nvidia.com/mig-<p>.count`), with
+/// their counts.
+pub fn labelled_profiles(node: &NodeInfo) -> Vec<(&str, i64)> {
+    node.labels
+        .iter()
+        .filter_map(|(k, v)| {
+            let profile = k
+                .strip_prefix(MIG_RESOURCE_PREFIX)?
+                .strip_suffix(".count")?;
+            Some((profile, crate::k8s::quantity::parse(v)?))
+        })
+        .collect()
+}
+
+/// The node's strategy and where it came from: GFD's label when present, else inferred from
+/// what it exposes (`nvidia.com/mig-*` resources → mixed; `nvidia.com/gpu` with a `-MIG-<p>`
+/// product → single; otherwise none).
+pub fn detect(node: &NodeInfo) -> (Strategy, Source) {
+    if let Some(strategy) = node
+        .labels
+        .get(STRATEGY_LABEL)
+        .and_then(|v| Strategy::from_label(v))
+    {
+        return (strategy, Source::Label);
+    }
+    let has_mig_resources = node
+        .capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .any(|r| profile_of_resource(r).is_some());
+    let strategy = if has_mig_resources {
+        Strategy::Mixed
+    } else if node
+        .labels
+        .get(PRODUCT_LABEL)
+        .and_then(|p| profile_of_product(p))
+        .is_some()
+        && node.allocatable.contains_key(GPU_RESOURCE)
+    {
+        Strategy::Single
+    } else {
+        Strategy::None
+    };
+    (strategy, Source::Inferred)
+}
+
+/// Orders profile names smallest first: by compute slices, then memory, then name.
+pub fn profile_order(profile: &str) -> (u32, u32, String) {
+    // The catalog's parser orders `1g.5gb` < `1g.5gb+me` < `1g.10gb`; unknown names sort last.
+    match crate::mig::catalog::parse_profile_name(profile) {
+        Some(p) => (p.slices, p.memory_gb, profile.to_string()),
+        None => (99, u32::MAX, profile.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(labels: &[(&str, &str)], alloc: &[(&str, i64)]) -> NodeInfo {
+        NodeInfo {
+            name: "n".into(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            allocatable: alloc.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            capacity: alloc.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn label_wins() {
+        let n = node(
+            &[(STRATEGY_LABEL, "single")],
+            &[("nvidia.com/mig-1g.5gb", 7)],
+        );
+        assert_eq!(detect(&n), (Strategy::Single, Source::Label));
+    }
+
+    #[test]
+    fn infers_mixed_from_mig_resources_even_at_zero() {
+        let n = node(&[], &[("nvidia.com/gpu", 0), ("nvidia.com/mig-3g.47gb", 1)]);
+        assert_eq!(detect(&n), (Strategy::Mixed, Source::Inferred));
+    }
+
+    #[test]
+    fn infers_single_from_product() {
+        let n = node(
+            &[(PRODUCT_LABEL, "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb")],
+            &[("nvidia.com/gpu", 56)],
+        );
+        assert_eq!(detect(&n), (Strategy::Single, Source::Inferred));
+    }
+
+    #[test]
+    fn infers_none_for_whole_gpus() {
+        let n = node(
+            &[(PRODUCT_LABEL, "NVIDIA-H100-80GB-HBM3")],
+            &[("nvidia.com/gpu", 8)],
+        );
+        assert_eq!(detect(&n), (Strategy::None, Source::Inferred));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            Strategy::Mixed.resource_for("1g.5gb"),
+            "nvidia.com/mig-1g.5gb"
+        );
+        assert_eq!(Strategy::Single.resource_for("1g.5gb"), "nvidia.com/gpu");
+        assert_eq!(
+            profile_of_resource("nvidia.com/mig-2g.10gb"),
+            Some("2g.10gb")
+        );
+        assert_eq!(profile_of_resource("nvidia.com/gpu"), None);
+        assert_eq!(
+            profile_of_product("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"),
+            Some("1g.5gb")
+        );
+        assert_eq!(
+            profile_of_product("A100-SXM4-40GB-MIG-INVALID"),
+            Some("INVALID")
+        );
+        assert_eq!(
+            model_of_product("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"),
+            "A100-SXM4-40GB"
+        );
+        assert_eq!(model_of_product("A100-SXM4-40GB"), "A100-SXM4-40GB");
+    }
+
+    #[test]
+    fn orders_profiles_smallest_first() {
+        let mut v = vec![
+            "3g.20gb",
+            "1g.10gb",
+            "1g.5gb+me",
+            "7g.40gb",
+            "1g.5gb",
+            "2g.10gb",
+        ];
+        v.sort_by_key(|p| profile_order(p));
+        assert_eq!(
+            v,
+            [
+                "1g.5gb",
+                "1g.5gb+me",
+                "1g.10gb",
+                "2g.10gb",
+                "3g.20gb",
+                "7g.40gb"
+            ]
+        );
+    }
+}

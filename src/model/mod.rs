@@ -1,0 +1,8 @@
+//! The capacity model: nodes and pods as describe reads them, folded into a report per node and
+//! resource, with what looks wrong. Pure: no I/O, no printing.
+
+pub mod capacity;
+pub mod node;
+pub mod offers;
+pub mod problems;
+pub mod tables;

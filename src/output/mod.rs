@@ -1,0 +1,134 @@
+//! Output format flags shared by the commands, and the printers for machine-readable output.
+
+pub mod progress;
+pub mod style;
+pub mod table;
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::io::Write;
+
+/// `-o` for commands that print a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// kubectl-like columns.
+    #[default]
+    Table,
+    /// Columns with more detail.
+    Wide,
+    /// JSON (stable schema).
+    Json,
+    /// YAML (same schema as JSON).
+    Yaml,
+}
+
+/// `-o` for commands that print Kubernetes objects (`--dry-run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectFormat {
+    /// YAML documents.
+    Yaml,
+    /// JSON (a `List` when there are several objects).
+    Json,
+}
+
+/// Writes `value` as pretty JSON or YAML.
+pub fn write_data<T: Serialize>(out: &mut dyn Write, format: Format, value: &T) -> Result<()> {
+    match format {
+        Format::Json => {
+            let text = serde_json::to_string_pretty(value).map_err(encode_error)?;
+            writeln!(out, "{text}").map_err(io_error)
+        }
+        Format::Yaml => {
+            let text = serde_yaml::to_string(value).map_err(encode_error)?;
+            write!(out, "{text}").map_err(io_error)
+        }
+        Format::Table | Format::Wide => Err(Error::failed(
+            "internal: tables are printed by the command's own renderer",
+        )),
+    }
+}
+
+/// Writes Kubernetes objects as kubectl would print them with `-o yaml|json`.
+pub fn write_objects(
+    out: &mut dyn Write,
+    format: ObjectFormat,
+    objects: &[serde_json::Value],
+) -> Result<()> {
+    match format {
+        ObjectFormat::Yaml => {
+            for (i, obj) in objects.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out, "---").map_err(io_error)?;
+                }
+                let text = serde_yaml::to_string(obj).map_err(encode_error)?;
+                write!(out, "{text}").map_err(io_error)?;
+            }
+            Ok(())
+        }
+        ObjectFormat::Json => {
+            let value = match objects {
+                [one] => one.clone(),
+                many => serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "List",
+                    "metadata": {},
+                    "items": many,
+                }),
+            };
+            let text = serde_json::to_string_pretty(&value).map_err(encode_error)?;
+            writeln!(out, "{text}").map_err(io_error)
+        }
+    }
+}
+
+/// Maps a failed write to stdout (closed pipe, full disk) to a user error.
+pub fn io_error(err: std::io::Error) -> Error {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader (e.g. `head`) has all it wants: stop quietly, as kubectl does.
+        return Error::Exit {
+            code: 0,
+            message: String::new(),
+        };
+    }
+    Error::failed(format!("cannot write the output: {err}"))
+}
+
+fn encode_error(err: impl std::fmt::Display) -> Error {
+    Error::failed(format!("cannot encode the output: {err}"))
+}
+
+/// Text from a cluster or a capture made safe for a terminal: control characters (escape
+/// sequences, carriage returns, bells) are shown as `\u{..}` escapes instead of acting.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut clean = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            clean.extend(c.escape_unicode());
+        } else {
+            clean.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(clean)
+}
+
+/// Control characters, and the Unicode bidirectional overrides that reorder what is shown.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn escape_sequences_are_shown_not_run() {
+        assert_eq!(sanitize("node-1"), "node-1");
+        assert_eq!(sanitize("evil\u{1b}[2Jnode"), "evil\\u{1b}[2Jnode");
+        assert_eq!(sanitize("a\rb\u{7}"), "a\\u{d}b\\u{7}");
+        assert_eq!(sanitize("x\u{202e}y"), "x\\u{202e}y");
+    }
+}

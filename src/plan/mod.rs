@@ -1,0 +1,278 @@
+//! `kubectl mig plan`: what an AKS GPU node pool with a MIG instance profile will give.
+
+mod planner;
+pub mod profiles;
+
+use crate::error::{Error, Result};
+use crate::output::{self, io_error, Format};
+use crate::plan::planner::{build, Plan};
+use crate::plan::profiles::write_columns;
+use clap::Args;
+use std::io::Write;
+
+/// Examples shown in `kubectl mig plan --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  # 8 x A100 40GB cut into 1g.5gb instances, 3 nodes
+  kubectl mig plan --vm-size Standard_ND96asr_v4 --gpu-instance-profile MIG1g --node-count 3
+
+  # With the az command filled in
+  kubectl mig plan --vm-size Standard_NC24ads_A100_v4 --gpu-instance-profile MIG3g \\
+      --resource-group my-rg --cluster-name my-aks --name migpool";
+
+/// Flags of `kubectl mig plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The AKS VM size of the node pool (e.g. Standard_ND96asr_v4).
+    #[arg(long, value_name = "SIZE")]
+    pub vm_size: String,
+    /// The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g.
+    #[arg(long, value_name = "PROFILE")]
+    pub gpu_instance_profile: String,
+    /// Number of nodes in the pool.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub node_count: u32,
+    /// The AKS cluster name, for the generated commands.
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// The Azure resource group, for the generated commands.
+    #[arg(long, value_name = "RG")]
+    pub resource_group: Option<String>,
+    /// The node pool name, for the generated commands.
+    #[arg(long = "name", value_name = "POOL")]
+    pub pool_name: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+}
+
+/// Runs `kubectl mig plan`.
+pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
+    let plan = build(args)?;
+    match args.output {
+        Format::Table | Format::Wide => write_report(out, &plan),
+        Format::Json | Format::Yaml => output::write_data(out, args.output, &plan),
+    }
+}
+
+fn write_report(out: &mut dyn Write, plan: &Plan) -> Result<()> {
+    let p = &plan.mig_profile;
+    let id =
+        p.id.map_or_else(String::new, |id| format!(" (profile ID {id})"));
+    let sms = p
+        .multiprocessors
+        .map_or_else(String::new, |n| format!(" ({n} SMs)"));
+    let gib = p
+        .memory_gib
+        .map_or_else(String::new, |g| format!(" ({g:.2} GiB)"));
+    let nodes = if plan.node_count == 1 {
+        "node"
+    } else {
+        "nodes"
+    };
+    let mut text = format!(
+        "VM size:        {} ({}: {} x {})\n\
+         GPU instance:   {} -> MIG {}{id} on every GPU\n\
+         Each instance:  {} of the SMs{sms}, {} of the memory{gib}\n\
+         Instances:      {} per GPU, {} per node, {} in the pool ({} {nodes})\n\n",
+        plan.vm_size,
+        plan.vm_series,
+        plan.gpu.count,
+        plan.gpu.name,
+        plan.gpu_instance_profile,
+        p.name,
+        p.sm_fraction,
+        p.memory_fraction,
+        plan.instances.per_gpu,
+        plan.instances.per_node,
+        plan.instances.pool,
+        plan.node_count,
+    );
+    let rows: Vec<Vec<String>> = plan
+        .strategies
+        .iter()
+        .map(|s| {
+            vec![
+                s.strategy.to_string(),
+                format!("{}: {}", s.resource, s.allocatable_per_node),
+                format!("{}: 1", s.resource),
+            ]
+        })
+        .collect();
+    let mut table = Vec::new();
+    write_columns(
+        &mut table,
+        &[
+            "STRATEGY",
+            "KUBECTL DESCRIBE NODE (ALLOCATABLE)",
+            "TEST POD LIMITS",
+        ],
+        &rows,
+    )?;
+    text.push_str(&String::from_utf8_lossy(&table));
+    let body = serde_json::to_string_pretty(&plan.arm.body)
+        .map_err(|e| Error::failed(format!("cannot encode the request body: {e}")))?;
+    text.push_str(&format!(
+        "\nCreate the node pool (the GPU instance profile cannot be changed afterwards):\n  {}\n\n\
+         Or with the AKS REST API (api-version {} or later):\n  {} {}\n{}\n\n\
+         Then install the device plugin with a MIG strategy and run a test pod:\n",
+        plan.az_command,
+        plan.arm.api_version,
+        plan.arm.method,
+        plan.arm.url,
+        indent(&body),
+    ));
+    for s in &plan.strategies {
+        text.push_str(&format!(
+            "  {:<7} {} && {}\n",
+            format!("{}:", s.strategy),
+            s.install_command,
+            s.run_command
+        ));
+    }
+    out.write_all(text.as_bytes()).map_err(io_error)
+}
+
+fn indent(text: &str) -> String {
+    let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mig::aks::{self, GpuInstanceProfile};
+    use crate::mig::catalog;
+    use crate::plan::planner::*;
+
+    fn args(size: &str, profile: &str, nodes: u32) -> PlanArgs {
+        PlanArgs {
+            vm_size: size.to_string(),
+            gpu_instance_profile: profile.to_string(),
+            node_count: nodes,
+            cluster_name: None,
+            resource_group: None,
+            pool_name: None,
+            output: Format::Table,
+        }
+    }
+
+    /// Every AKS size with MIG x every profile. Instances per GPU from the NVIDIA MIG User Guide's
+    /// tables, GPUs per VM from the Azure size pages; products worked out by hand.
+    #[test]
+    fn every_supported_size_and_profile() {
+        #[rustfmt::skip]
+        let table: &[(&str, [(&str, u32); 5])] = &[
+            ("Standard_ND96asr_v4", [("1g.5gb", 56), ("2g.10gb", 24), ("3g.20gb", 16), ("4g.20gb", 8), ("7g.40gb", 8)]),
+            ("Standard_ND96amsr_A100_v4", [("1g.10gb", 56), ("2g.20gb", 24), ("3g.40gb", 16), ("4g.40gb", 8), ("7g.80gb", 8)]),
+            ("Standard_NC24ads_A100_v4", [("1g.10gb", 7), ("2g.20gb", 3), ("3g.40gb", 2), ("4g.40gb", 1), ("7g.80gb", 1)]),
+            ("Standard_NC48ads_A100_v4", [("1g.10gb", 14), ("2g.20gb", 6), ("3g.40gb", 4), ("4g.40gb", 2), ("7g.80gb", 2)]),
+            ("Standard_NC96ads_A100_v4", [("1g.10gb", 28), ("2g.20gb", 12), ("3g.40gb", 8), ("4g.40gb", 4), ("7g.80gb", 4)]),
+            ("Standard_NC40ads_H100_v5", [("1g.12gb", 7), ("2g.24gb", 3), ("3g.47gb", 2), ("4g.47gb", 1), ("7g.94gb", 1)]),
+            ("Standard_NC80adis_H100_v5", [("1g.12gb", 14), ("2g.24gb", 6), ("3g.47gb", 4), ("4g.47gb", 2), ("7g.94gb", 2)]),
+            ("Standard_ND96isr_H100_v5", [("1g.10gb", 56), ("2g.20gb", 24), ("3g.40gb", 16), ("4g.40gb", 8), ("7g.80gb", 8)]),
+            ("Standard_ND96isr_H200_v5", [("1g.18gb", 56), ("2g.35gb", 24), ("3g.71gb", 16), ("4g.71gb", 8), ("7g.141gb", 8)]),
+        ];
+        let mig_sizes = aks::vm_sizes().iter().filter(|s| s.mig_supported()).count();
+        assert_eq!(table.len(), mig_sizes, "every MIG size is in the table");
+        for (size, expected) in table {
+            for (gip, (profile, per_node)) in GpuInstanceProfile::ALL.iter().zip(expected) {
+                let plan = build(&args(size, gip.as_str(), 3)).unwrap();
+                let ctx = format!("{size} {}", gip.as_str());
+                assert_eq!(plan.mig_profile.name, *profile, "{ctx}");
+                assert_eq!(plan.instances.per_node, *per_node, "{ctx}");
+                assert_eq!(plan.instances.pool, per_node * 3, "{ctx}");
+                assert_eq!(plan.strategies[0].resource, "nvidia.com/gpu");
+                assert_eq!(
+                    plan.strategies[1].resource,
+                    format!("nvidia.com/mig-{profile}")
+                );
+                assert_eq!(aks::expected_instances(size, gip.as_str()), Some(*per_node));
+            }
+        }
+    }
+
+    #[test]
+    fn a100_40gb_mig1g_reads_like_the_aks_guide() {
+        let plan = build(&args("nd96asr_v4", "mig1g", 1)).unwrap();
+        assert_eq!(plan.vm_size, "Standard_ND96asr_v4");
+        assert_eq!(plan.gpu_instance_profile, "MIG1g");
+        assert_eq!(
+            (
+                plan.mig_profile.sm_fraction.as_str(),
+                plan.mig_profile.memory_fraction.as_str()
+            ),
+            ("1/7", "1/8")
+        );
+        let mut out = Vec::new();
+        write_report(&mut out, &plan).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("nvidia.com/gpu: 56"), "{text}");
+        assert!(text.contains("nvidia.com/mig-1g.5gb: 56"), "{text}");
+        assert!(text.contains(
+            "az aks nodepool add --resource-group <resource-group> --cluster-name <cluster-name> \
+             --name <pool-name> --node-vm-size Standard_ND96asr_v4 --node-count 1 \
+             --gpu-instance-profile MIG1g"
+        ), "{text}");
+        assert!(
+            text.contains("/agentPools/<pool-name>?api-version=2021-08-01"),
+            "{text}"
+        );
+        assert!(text
+            .contains("kubectl mig install --strategy mixed && kubectl mig run --profile 1g.5gb"));
+        assert!(!text.contains("--node-size") && !text.contains("--resourcegroup"));
+    }
+
+    #[test]
+    fn names_fill_the_commands() {
+        let mut a = args("Standard_NC24ads_A100_v4", "MIG3g", 2);
+        a.resource_group = Some("rg(prod).eu".into());
+        a.cluster_name = Some("my-aks".into());
+        a.pool_name = Some("mig3g".into());
+        let plan = build(&a).unwrap();
+        assert!(plan
+            .az_command
+            .contains("--resource-group 'rg(prod).eu' --cluster-name my-aks --name mig3g"));
+        assert!(plan.arm.url.ends_with("/resourceGroups/rg(prod).eu/providers/Microsoft.ContainerService/managedClusters/my-aks/agentPools/mig3g?api-version=2021-08-01"));
+        let body = serde_json::to_value(&plan.arm.body).unwrap();
+        assert_eq!(body["properties"]["count"], 2);
+        assert_eq!(body["properties"]["vmSize"], "Standard_NC24ads_A100_v4");
+        assert_eq!(body["properties"]["gpuInstanceProfile"], "MIG3g");
+    }
+
+    #[test]
+    fn errors_are_usage_errors_that_list_the_valid_values() {
+        let err = |a: PlanArgs| {
+            let e = build(&a).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            e.to_string()
+        };
+        let e = err(args("Standard_X1", "MIG1g", 1));
+        assert!(
+            e.starts_with("unknown VM size \"Standard_X1\"") && e.contains("Standard_ND96asr_v4"),
+            "{e}"
+        );
+        let e = err(args("Standard_NC6s_v3", "MIG1g", 1));
+        assert!(
+            e.contains("V100") && e.contains("no MIG") && e.contains("Standard_ND96isr_H200_v5"),
+            "{e}"
+        );
+        let e = err(args("Standard_ND96asr_v4", "MIG5g", 1));
+        assert!(e.contains("MIG1g, MIG2g, MIG3g, MIG4g, MIG7g"), "{e}");
+        let mut a = args("Standard_ND96asr_v4", "MIG1g", 1);
+        a.pool_name = Some("aksMigNode".into());
+        assert!(err(a).contains("lowercase"));
+        let mut a = args("Standard_ND96asr_v4", "MIG1g", 1);
+        a.cluster_name = Some("my aks".into());
+        assert!(err(a).contains("cluster name"));
+        assert!(err(args("Standard_ND96asr_v4", "MIG1g", 1001)).contains("1000"));
+        let a30 = catalog::find_gpu("A30").unwrap();
+        let e = mig_profile(a30, GpuInstanceProfile::Mig3g)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "NVIDIA A30 24GB has no MIG3g profile; use one of MIG1g, MIG2g, MIG4g"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The plan of an AKS MIG node pool: what a VM size cut into a GPU instance profile gives, the
+//! resource names under each strategy, and the commands that create it. Pure: no I/O.
+
+use crate::error::{Error, Result};
+use crate::mig::aks::{self, GpuInstanceProfile, VmSize};
+use crate::mig::catalog::{Gpu, Profile};
+use crate::plan::PlanArgs;
+use serde::Serialize;
+
+/// The oldest AKS API version that accepts `gpuInstanceProfile` (AKS multi-instance GPU guide).
+pub(crate) const MIN_API_VERSION: &str = "2021-08-01";
+/// AKS's limit of nodes per node pool.
+pub(crate) const MAX_NODES: u32 = 1000;
+
+/// What `plan -o json|yaml` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Plan {
+    pub(crate) vm_size: String,
+    pub(crate) vm_series: String,
+    pub(crate) gpu: PlanGpu,
+    pub(crate) gpu_instance_profile: String,
+    pub(crate) mig_profile: PlanProfile,
+    pub(crate) node_count: u32,
+    pub(crate) instances: Instances,
+    pub(crate) strategies: Vec<StrategyPlan>,
+    pub(crate) az_command: String,
+    pub(crate) arm: ArmRequest,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlanGpu {
+    pub(crate) model: String,
+    pub(crate) name: String,
+    pub(crate) count: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlanProfile {
+    pub(crate) name: String,
+    pub(crate) id: Option<u32>,
+    pub(crate) compute_slices: u32,
+    pub(crate) compute_slices_total: u32,
+    pub(crate) memory_slices: u32,
+    pub(crate) memory_slices_total: u32,
+    pub(crate) sm_fraction: String,
+    pub(crate) memory_fraction: String,
+    #[serde(rename = "memoryGiB")]
+    pub(crate) memory_gib: Option<f64>,
+    pub(crate) multiprocessors: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Instances {
+    pub(crate) per_gpu: u32,
+    pub(crate) per_node: u32,
+    pub(crate) pool: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StrategyPlan {
+    pub(crate) strategy: &'static str,
+    /// The extended resource the device plugin advertises and pods request.
+    pub(crate) resource: String,
+    pub(crate) allocatable_per_node: u32,
+    pub(crate) install_command: String,
+    pub(crate) run_command: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArmRequest {
+    pub(crate) method: &'static str,
+    pub(crate) url: String,
+    pub(crate) api_version: &'static str,
+    pub(crate) body: ArmBody,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct ArmBody {
+    pub(crate) properties: ArmProperties,
+}
+
+/// The agent pool properties; `mode` is required when calling the API directly (AKS system pool
+/// guide), `gpuInstanceProfile` needs api-version 2021-08-01 or later.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArmProperties {
+    pub(crate) count: u32,
+    pub(crate) vm_size: String,
+    #[serde(rename = "type")]
+    pub(crate) pool_type: &'static str,
+    pub(crate) mode: &'static str,
+    pub(crate) os_type: &'static str,
+    pub(crate) gpu_instance_profile: String,
+}
+
+pub(crate) fn build(args: &PlanArgs) -> Result<Plan> {
+    let size = aks::vm_size(&args.vm_size).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown VM size {:?}; AKS sizes with MIG: {}",
+            args.vm_size,
+            mig_sizes()
+        ))
+    })?;
+    let gpu = size.gpu().ok_or_else(|| {
+        Error::usage(format!(
+            "{} has {} GPUs, which have no MIG; AKS sizes with MIG: {}",
+            size.name,
+            size.gpu_name,
+            mig_sizes()
+        ))
+    })?;
+    let gip = GpuInstanceProfile::parse(&args.gpu_instance_profile).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown GPU instance profile {:?}; use one of {}",
+            args.gpu_instance_profile,
+            profile_list(&GpuInstanceProfile::ALL)
+        ))
+    })?;
+    let profile = mig_profile(gpu, gip)?;
+    if args.node_count > MAX_NODES {
+        return Err(Error::usage(format!(
+            "--node-count {} is more than the {MAX_NODES} nodes an AKS node pool can have",
+            args.node_count
+        )));
+    }
+    if let Some(pool) = &args.pool_name {
+        aks::validate_pool_name(pool).map_err(Error::usage)?;
+    }
+    if let Some(cluster) = &args.cluster_name {
+        validate_name(cluster, "cluster name", 63, "-_")?;
+    }
+    if let Some(rg) = &args.resource_group {
+        validate_name(rg, "resource group", 90, "-_.()")?;
+    }
+    Ok(assemble(args, size, gpu, gip, profile))
+}
+
+/// The MIG profile `gip` becomes on `gpu`, or a usage error listing the ones it has.
+pub(crate) fn mig_profile(gpu: &Gpu, gip: GpuInstanceProfile) -> Result<&'static Profile> {
+    gip.profile_on(gpu).ok_or_else(|| {
+        Error::usage(format!(
+            "{} has no {} profile; use one of {}",
+            gpu.name,
+            gip.as_str(),
+            profile_list(&aks::profiles_for(gpu))
+        ))
+    })
+}
+
+pub(crate) fn assemble(
+    args: &PlanArgs,
+    size: &VmSize,
+    gpu: &Gpu,
+    gip: GpuInstanceProfile,
+    profile: &Profile,
+) -> Plan {
+    // The same lookup describe uses to compare a node's allocatable with what the pool promises.
+    let per_node = aks::expected_instances(size.name, gip.as_str())
+        .unwrap_or(profile.max_instances * size.gpu_count);
+    let rg = args.resource_group.as_deref().unwrap_or("<resource-group>");
+    let cluster = args.cluster_name.as_deref().unwrap_or("<cluster-name>");
+    let pool = args.pool_name.as_deref().unwrap_or("<pool-name>");
+    // `--node-vm-size` and `--resource-group`: an old public AKS MIG guide wrote `--node-size`
+    // and `--resourcegroup`, which `az aks nodepool add` rejects.
+    let az_command = format!(
+        "az aks nodepool add --resource-group {} --cluster-name {} --name {} --node-vm-size {} \
+         --node-count {} --gpu-instance-profile {}",
+        shell_word(rg),
+        shell_word(cluster),
+        shell_word(pool),
+        size.name,
+        args.node_count,
+        gip.as_str()
+    );
+    let url = format!(
+        "/subscriptions/<subscription-id>/resourceGroups/{rg}/providers/\
+         Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}\
+         ?api-version={MIN_API_VERSION}"
+    );
+    let run_command = format!("kubectl mig run --profile {}", profile.name);
+    let strategy = |strategy: &'static str, resource: String| StrategyPlan {
+        strategy,
+        resource,
+        allocatable_per_node: per_node,
+        install_command: format!("kubectl mig install --strategy {strategy}"),
+        run_command: run_command.clone(),
+    };
+    Plan {
+        vm_size: size.name.to_string(),
+        vm_series: size.series.to_string(),
+        gpu: PlanGpu {
+            model: gpu.model.to_string(),
+            name: size.gpu_name.to_string(),
+            count: size.gpu_count,
+        },
+        gpu_instance_profile: gip.as_str().to_string(),
+        mig_profile: PlanProfile {
+            name: profile.name.to_string(),
+            id: profile.id,
+            compute_slices: profile.compute_slices,
+            compute_slices_total: gpu.compute_slices,
+            memory_slices: profile.memory_slices,
+            memory_slices_total: gpu.memory_slices,
+            sm_fraction: format!("{}/{}", profile.compute_slices, gpu.compute_slices),
+            memory_fraction: format!("{}/{}", profile.memory_slices, gpu.memory_slices),
+            memory_gib: profile.memory_gib,
+            multiprocessors: profile.multiprocessors,
+        },
+        node_count: args.node_count,
+        instances: Instances {
+            per_gpu: profile.max_instances,
+            per_node,
+            pool: per_node * args.node_count,
+        },
+        strategies: vec![
+            // single: every MIG device is a plain GPU; mixed: one resource per profile, named
+            // `nvidia.com/mig-<profile>` (the AKS guide's prose drops the dash; its describe
+            // output and pod spec have it).
+            strategy("single", "nvidia.com/gpu".to_string()),
+            strategy("mixed", format!("nvidia.com/mig-{}", profile.name)),
+        ],
+        az_command,
+        arm: ArmRequest {
+            method: "PUT",
+            url,
+            api_version: MIN_API_VERSION,
+            body: ArmBody {
+                properties: ArmProperties {
+                    count: args.node_count,
+                    vm_size: size.name.to_string(),
+                    pool_type: "VirtualMachineScaleSets",
+                    mode: "User",
+                    os_type: "Linux",
+                    gpu_instance_profile: gip.as_str().to_string(),
+                },
+            },
+        },
+    }
+}
+
+pub(crate) fn mig_sizes() -> String {
+    let names: Vec<&str> = aks::vm_sizes()
+        .iter()
+        .filter(|s| s.mig_supported())
+        .map(|s| s.name)
+        .collect();
+    names.join(", ")
+}
+
+pub(crate) fn profile_list(profiles: &[GpuInstanceProfile]) -> String {
+    let names: Vec<&str> = profiles.iter().map(|p| p.as_str()).collect();
+    names.join(", ")
+}
+
+/// Azure names: letters, digits and the `extra` punctuation, `max` characters at most.
+pub(crate) fn validate_name(value: &str, what: &str, max: usize, extra: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.chars().count() <= max
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    if ok {
+        return Ok(());
+    }
+    let extra: Vec<String> = extra.chars().map(String::from).collect();
+    Err(Error::usage(format!(
+        "{what} {value:?} is not valid on Azure: use 1 to {max} letters, digits or {}",
+        extra.join(" ")
+    )))
+}
+
+/// Quotes a value for a POSIX shell when it has characters the shell would interpret.
+pub(crate) fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.<>".contains(c);
+    if value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
