@@ -8,6 +8,7 @@ mod apply;
 mod delete;
 mod discovery;
 mod events;
+mod eviction;
 mod fieldset;
 mod handlers;
 mod http;

@@ -15,6 +15,7 @@ pub(crate) fn start_controllers(api: &FakeApi) {
     if api.inner.controllers_started.swap(true, Ordering::SeqCst) {
         return;
     }
+    crate::eviction::start(api);
     let api = api.clone();
     tokio::spawn(async move {
         let mut started = HashSet::new();
