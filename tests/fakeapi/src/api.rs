@@ -72,6 +72,7 @@ pub(crate) struct Inner {
     pub wake: Arc<Notify>,
     pub logs: Mutex<HashMap<String, String>>,
     pub controllers_started: AtomicBool,
+    pub migmanager: crate::migmanager::State,
 }
 
 /// Shared, thread-safe store + knobs. Clone = same server state.
@@ -124,6 +125,7 @@ impl FakeApi {
                 wake,
                 logs: Mutex::new(HashMap::new()),
                 controllers_started: AtomicBool::new(false),
+                migmanager: Default::default(),
             }),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {

@@ -16,6 +16,7 @@ pub(crate) fn start_controllers(api: &FakeApi) {
         return;
     }
     crate::eviction::start(api);
+    crate::migmanager::start(api);
     let api = api.clone();
     tokio::spawn(async move {
         let mut started = HashSet::new();
