@@ -651,12 +651,10 @@ fn learn(rt: &mut NodeRt, node: &Value) {
     let product = label(node, "nvidia.com/gpu.product").unwrap_or("");
     if let Some(m) = model_of(product) {
         rt.model = Some(m.product);
+        // Under the single strategy gpu.count counts MIG devices; the GPUs are counted later
+        // from the baseline layout (see `current_gpus`).
         if !product.contains("-MIG-") {
             rt.count = label(node, "nvidia.com/gpu.count").and_then(|c| c.parse().ok());
-        } else if rt.count.is_none() {
-            // Under the single strategy gpu.count counts MIG devices: the capacity of the
-            // baseline layout tells how many per GPU.
-            rt.count = None;
         }
     }
 }
@@ -688,7 +686,6 @@ async fn worker(api: FakeApi, nodes: Nodes, name: String) {
 
 /// The GPUs' state before this change: remembered, else the baseline layout applied to all-off GPUs.
 fn current_gpus(
-    api: &FakeApi,
     nodes: &Nodes,
     name: &str,
     layouts: &Map<String, Value>,
@@ -723,7 +720,6 @@ fn current_gpus(
         .and_then(|b| walk(&b, &off, model).ok())
         .map(|(g, _)| g)
         .unwrap_or(off);
-    let _ = api;
     (model, gpus)
 }
 
@@ -806,7 +802,7 @@ async fn reconfigure(api: &FakeApi, nodes: &Nodes, name: &str, value: &str) {
         }
     };
     log.raw("Selected MIG configuration is valid");
-    let (model, before) = current_gpus(api, nodes, name, &all, &node);
+    let (model, before) = current_gpus(nodes, name, &all, &node);
     log.info("Checking if the selected MIG config is currently applied or not");
     let walked = walk(&entries, &before, model);
     if let Ok((after, true)) = &walked {
