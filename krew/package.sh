@@ -89,7 +89,7 @@ render() {
             n = split(uri, parts, "/"); file = parts[n]
             indent = $0; sub(/[^ ].*$/, "", indent)
             if (file in sha) {
-                block = block indent "uri: " uri "\n" indent "sha256: " sha[file] "\n"
+                block = block indent "uri: " uri "\n" indent "sha256: \"" sha[file] "\"\n"
             } else {
                 keep = 0; missing = missing " " file
             }

@@ -124,7 +124,8 @@ pub fn effective_requests(
 
 fn add_into(acc: &mut BTreeMap<String, i64>, more: &BTreeMap<String, i64>) {
     for (k, v) in more {
-        *acc.entry(k.clone()).or_default() += v;
+        let total = acc.entry(k.clone()).or_default();
+        *total = total.saturating_add(*v);
     }
 }
 
@@ -140,6 +141,8 @@ fn max_into(acc: &mut BTreeMap<String, i64>, other: &BTreeMap<String, i64>) {
 #[derive(Debug, Default)]
 pub struct Usage {
     per_node: HashMap<String, BTreeMap<String, (i64, Vec<PodClaim>)>>,
+    /// Malformed quantities of pods on each node of interest, as `pod ns/name: limits ...`.
+    malformed: HashMap<String, Vec<String>>,
 }
 
 impl Usage {
@@ -150,6 +153,7 @@ impl Usage {
                 .into_iter()
                 .map(|n| (n.to_string(), BTreeMap::new()))
                 .collect(),
+            malformed: HashMap::new(),
         }
     }
 
@@ -161,12 +165,18 @@ impl Usage {
         let Some(node) = self.per_node.get_mut(&pod.node_name) else {
             return;
         };
+        if !pod.malformed.is_empty() {
+            let notes = self.malformed.entry(pod.node_name.clone()).or_default();
+            for m in &pod.malformed {
+                notes.push(format!("pod {}/{}: {m}", pod.namespace, pod.name));
+            }
+        }
         for (resource, count) in pod.requests {
             if !strategy::is_gpu_resource(&resource) {
                 continue;
             }
             let entry = node.entry(resource).or_default();
-            entry.0 += count;
+            entry.0 = entry.0.saturating_add(count);
             entry.1.push(PodClaim {
                 namespace: pod.namespace.clone(),
                 name: pod.name.clone(),
@@ -181,7 +191,19 @@ pub fn report(nodes: &[NodeInfo], usage: &Usage) -> Report {
     let empty = BTreeMap::new();
     let mut reports: Vec<NodeReport> = nodes
         .iter()
-        .map(|n| node_report(n, usage.per_node.get(&n.name).unwrap_or(&empty)))
+        .map(|n| {
+            let mut report = node_report(n, usage.per_node.get(&n.name).unwrap_or(&empty));
+            let pods = usage
+                .malformed
+                .get(&n.name)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            if let Some(p) = problems::malformed_quantities(&n.malformed, pods) {
+                report.problems.push(p);
+                report.problems.sort_by_key(|p| p.severity);
+            }
+            report
+        })
         .collect();
     reports.sort_by(|a, b| a.name.cmp(&b.name));
     let summary = summarize(&reports);
@@ -224,7 +246,7 @@ fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -
                 capacity: node.capacity.get(name).copied().unwrap_or(0),
                 allocatable,
                 requested,
-                free: (allocatable - requested).max(0),
+                free: allocatable.saturating_sub(requested).max(0),
                 pods,
             }
         })
@@ -277,9 +299,9 @@ fn summarize(nodes: &[NodeReport]) -> Vec<SummaryRow> {
             free: 0,
         });
         row.nodes += usize::from(r.allocatable > 0);
-        row.allocatable += r.allocatable;
-        row.requested += r.requested;
-        row.free += r.free;
+        row.allocatable = row.allocatable.saturating_add(r.allocatable);
+        row.requested = row.requested.saturating_add(r.requested);
+        row.free = row.free.saturating_add(r.free);
     }
     rows.into_values().collect()
 }

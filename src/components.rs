@@ -43,6 +43,11 @@ pub enum Owner {
         /// Release name.
         release: String,
     },
+    /// A helm chart rendered without a release (`helm template`, as Argo CD does).
+    HelmTemplate {
+        /// The GitOps application or instance label, when there is one.
+        app: Option<String>,
+    },
     /// NVIDIA's GPU Operator (ClusterPolicy).
     GpuOperator,
     /// An AKS-managed add-on.
@@ -56,6 +61,12 @@ impl fmt::Display for Owner {
         match self {
             Owner::KubectlMig => f.write_str("kubectl-mig"),
             Owner::Helm { release } => write!(f, "helm (release {release})"),
+            Owner::HelmTemplate { app: Some(app) } => {
+                write!(f, "a rendered helm chart without a release (app {app})")
+            }
+            Owner::HelmTemplate { app: None } => {
+                f.write_str("a rendered helm chart without a release")
+            }
             Owner::GpuOperator => f.write_str("GPU Operator"),
             Owner::Aks => f.write_str("AKS add-on"),
             Owner::Unknown => f.write_str("unknown (applied manually?)"),
@@ -222,11 +233,13 @@ pub fn owner(ds: &DaemonSet) -> Owner {
         };
     }
     if managed_by == Some("Helm") {
-        return Owner::Helm {
-            release: labels
-                .get("app.kubernetes.io/instance")
-                .cloned()
-                .unwrap_or_else(|| "?".into()),
+        // Helm's labels without helm's release annotations: `helm template` output applied by
+        // something else (Argo CD renders charts this way), so there is no release to upgrade.
+        return Owner::HelmTemplate {
+            app: labels
+                .get("argocd.argoproj.io/instance")
+                .or_else(|| labels.get("app.kubernetes.io/instance"))
+                .cloned(),
         };
     }
     if labels.contains_key("addonmanager.kubernetes.io/mode")
@@ -271,6 +284,24 @@ mod tests {
         assert_eq!(f.version.as_deref(), Some("v0.17.0"));
         assert_eq!(f.strategy.as_deref(), Some("single"));
         assert_eq!((f.desired, f.ready), (3, 2));
+    }
+
+    #[test]
+    fn helm_labels_without_a_release_are_a_rendered_chart() {
+        let d = ds(json!({
+            "metadata": {"name": "nvidia-device-plugin", "namespace": "gpu",
+                "labels": {"app.kubernetes.io/managed-by": "Helm", "app.kubernetes.io/instance": "gpu-stack"}},
+            "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c",
+                "image": "nvcr.io/nvidia/k8s-device-plugin:v0.17.0", "command": ["nvidia-device-plugin"]}]}}}
+        }));
+        let owner = classify(&d).unwrap().owner;
+        assert_eq!(
+            owner,
+            Owner::HelmTemplate {
+                app: Some("gpu-stack".into())
+            }
+        );
+        assert!(!owner.to_string().contains('?'), "{owner}");
     }
 
     #[test]

@@ -43,9 +43,11 @@ impl Error {
     }
 }
 
-/// Error texts from deep libraries (and servers) can span lines; users get one line.
+/// Error texts from deep libraries (and servers) can span lines; users get one line, with any
+/// control character shown as an escape rather than acted on by the terminal.
 pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::output::sanitize(&joined).into_owned()
 }
 
 /// Result with [`Error`].

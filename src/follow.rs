@@ -113,18 +113,20 @@ impl<'a> PodWatch<'a> {
 ///
 /// With `autoscaler`, an unschedulable pod is waited for too: the cluster autoscaler may add a
 /// node for it (AKS pools often scale from zero); the caller's timeout bounds the wait.
+///
+/// `current` holds the pod's latest state, so a caller that gives up (timeout) can explain from
+/// what the pod really shows, not from what the cluster offered before it was created.
 pub async fn wait_for_start(
     cluster: &Cluster,
     api: &Api<Pod>,
-    pod: &Pod,
+    current: &mut Pod,
     autoscaler: bool,
 ) -> Result<Start> {
-    let mut watch = PodWatch::new(api, pod);
+    let mut watch = PodWatch::new(api, current);
     let mut progress = Progress::new();
-    let mut current = pod.clone();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     loop {
-        let note = match classify(&current) {
+        let note = match classify(current) {
             Some(Start::Unschedulable(_)) if autoscaler => {
                 Some("unschedulable now; waiting for the cluster autoscaler")
             }
@@ -134,18 +136,70 @@ pub async fn wait_for_start(
             }
             None => None,
         };
-        progress.set(pod_line(&current, note));
+        progress.set(pod_line(current, note));
         // The watch's next event is one future kept across ticks: dropping it on a tick would
         // cancel a watch request still on its way (any API server ~100 ms away) and start over.
         let next = watch.next(cluster);
         tokio::pin!(next);
-        current = loop {
+        *current = loop {
             tokio::select! {
                 next = &mut next => break next?,
                 _ = ticker.tick() => progress.tick(),
             }
         };
     }
+}
+
+/// Why a pod has not started, from its own state: bound or not, what its container waits for,
+/// and the latest warning event about it. `None` when it shows nothing (not yet scheduled).
+pub fn not_started_reason(pod: &Pod, warning: Option<&str>) -> Option<String> {
+    let status = pod.status.as_ref();
+    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+    let waiting = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|c| c.first())
+        .and_then(|c| c.state.as_ref())
+        .and_then(|s| s.waiting.as_ref());
+    let warning = warning.map(|w| format!("; latest warning: {}", crate::error::one_line(w)));
+    let warning = warning.unwrap_or_default();
+    match (node, waiting) {
+        (Some(node), Some(w)) => {
+            let reason = w.reason.as_deref().unwrap_or("Waiting");
+            let detail = w
+                .message
+                .as_deref()
+                .map(|m| format!(" ({})", crate::error::one_line(m)))
+                .unwrap_or_default();
+            let next = match reason {
+                "ContainerCreating" | "PodInitializing" => {
+                    "the node is probably still pulling the image (CUDA images are large): raise --timeout"
+                }
+                r if FATAL_WAITING.contains(&r) => "check --image and the node's access to the registry",
+                _ => "see the pod's events",
+            };
+            Some(format!(
+                "it was placed on node {node} and its container is still {reason}{detail}{warning}; {next}"
+            ))
+        }
+        (Some(node), None) => Some(format!(
+            "it was placed on node {node} but the kubelet has not started it yet{warning}; check the node's health (kubectl describe node {node})"
+        )),
+        // Not placed: the capacity seen before the create explains it best (with the
+        // scheduler's own words, see [`scheduler_message`]).
+        (None, _) => None,
+    }
+}
+
+/// The scheduler's message on a pod it cannot place.
+pub fn scheduler_message(pod: &Pod) -> Option<String> {
+    pod.status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .and_then(|c| c.message.as_deref())
+        .map(crate::error::one_line)
 }
 
 /// Whether the pod's state decides the wait.

@@ -25,6 +25,9 @@ pub struct NodeInfo {
     pub ready: Option<bool>,
     /// `spec.taints` with effect NoSchedule or NoExecute.
     pub taints: Vec<Taint>,
+    /// NVIDIA quantities that are no device count (negative, too big, not a quantity), as
+    /// `status.allocatable nvidia.com/gpu="-4"`: left out of the counts, and reported.
+    pub malformed: Vec<String>,
 }
 
 /// A node taint that keeps pods away unless tolerated.
@@ -52,6 +55,8 @@ pub struct PodUsage {
     pub phase: String,
     /// The pod's effective request of each `nvidia.com/*` resource (non-zero only).
     pub requests: BTreeMap<String, i64>,
+    /// Requests or limits that are no device count, as `limits nvidia.com/gpu="x"`.
+    pub malformed: Vec<String>,
 }
 
 impl PodUsage {
@@ -111,11 +116,24 @@ impl From<RawNode> for NodeInfo {
             .iter()
             .find(|c| c.kind == "Ready")
             .map(|c| c.status == "True");
+        let mut malformed = Vec::new();
+        let capacity = nvidia_quantities(&raw.status.capacity, "status.capacity", &mut malformed);
+        let allocatable = nvidia_quantities(
+            &raw.status.allocatable,
+            "status.allocatable",
+            &mut malformed,
+        );
         NodeInfo {
-            name: raw.metadata.name,
-            labels: raw.metadata.labels,
-            capacity: nvidia_quantities(&raw.status.capacity),
-            allocatable: nvidia_quantities(&raw.status.allocatable),
+            name: clean(raw.metadata.name),
+            labels: raw
+                .metadata
+                .labels
+                .into_iter()
+                .map(|(k, v)| (clean(k), clean(v)))
+                .collect(),
+            capacity,
+            allocatable,
+            malformed,
             unschedulable: raw.spec.unschedulable,
             ready,
             taints: raw
@@ -128,11 +146,41 @@ impl From<RawNode> for NodeInfo {
     }
 }
 
-fn nvidia_quantities(map: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, i64> {
-    map.iter()
-        .filter(|(k, _)| k.starts_with(NVIDIA_PREFIX))
-        .filter_map(|(k, v)| quantity::parse_value(v).map(|n| (k.clone(), n)))
-        .collect()
+/// The `nvidia.com/*` quantities of a map; those that are no count are noted in `malformed`.
+fn nvidia_quantities(
+    map: &BTreeMap<String, serde_json::Value>,
+    field: &str,
+    malformed: &mut Vec<String>,
+) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for (k, v) in map.iter().filter(|(k, _)| k.starts_with(NVIDIA_PREFIX)) {
+        match quantity::parse_value(v) {
+            Some(n) => {
+                out.insert(k.clone(), n);
+            }
+            None => malformed.push(format!("{field} {k}={}", shown(v))),
+        }
+    }
+    out
+}
+
+/// Names and labels from a capture are printed: control characters (which no API server
+/// accepts in them, but a hand-made capture may hold) become visible escapes.
+fn clean(text: String) -> String {
+    match crate::output::sanitize(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
+}
+
+fn shown(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    let text = crate::output::sanitize(&text);
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text.into_owned()
+    }
 }
 
 /// A pod's name and namespace; its labels are skipped unread (most of a page's metadata).
@@ -182,34 +230,44 @@ pub struct RawPod {
 
 impl From<RawPod> for PodUsage {
     fn from(raw: RawPod) -> Self {
-        let app: Vec<BTreeMap<String, i64>> =
-            raw.spec.containers.iter().map(container_requests).collect();
+        let mut malformed = Vec::new();
+        let app: Vec<BTreeMap<String, i64>> = raw
+            .spec
+            .containers
+            .iter()
+            .map(|c| container_requests(c, &mut malformed))
+            .collect();
         let init: Vec<(BTreeMap<String, i64>, bool)> = raw
             .spec
             .init_containers
             .iter()
             .map(|c| {
                 (
-                    container_requests(c),
+                    container_requests(c, &mut malformed),
                     c.restart_policy.as_deref() == Some("Always"),
                 )
             })
             .collect();
         PodUsage {
-            namespace: raw.metadata.namespace,
-            name: raw.metadata.name,
-            node_name: raw.spec.node_name,
+            namespace: clean(raw.metadata.namespace),
+            name: clean(raw.metadata.name),
+            node_name: clean(raw.spec.node_name),
             phase: raw.status.phase,
             requests: crate::capacity::effective_requests(&app, &init),
+            malformed,
         }
     }
 }
 
 /// A container's request of each NVIDIA resource; a limit alone counts as the request, as the
 /// API server defaults requests of extended resources to their limits.
-fn container_requests(c: &Container) -> BTreeMap<String, i64> {
-    let mut out = nvidia_quantities(&c.resources.limits);
-    out.extend(nvidia_quantities(&c.resources.requests));
+fn container_requests(c: &Container, malformed: &mut Vec<String>) -> BTreeMap<String, i64> {
+    let mut out = nvidia_quantities(&c.resources.limits, "limits", malformed);
+    out.extend(nvidia_quantities(
+        &c.resources.requests,
+        "requests",
+        malformed,
+    ));
     out.retain(|_, v| *v != 0);
     out
 }

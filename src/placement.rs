@@ -70,7 +70,7 @@ pub fn offered_summary(offers: &[Offer]) -> String {
         let e = free
             .entry(strategy::profile_order(&o.profile))
             .or_insert_with(|| (o.profile.clone(), 0));
-        e.1 += o.free;
+        e.1 = e.1.saturating_add(o.free);
     }
     if free.is_empty() {
         return "no node offers any MIG device".into();
@@ -281,8 +281,12 @@ pub fn explain_pending(offers: &[Offer], place: &Placement, count: i64) -> Strin
         )
     } else {
         let usable = matching.iter().filter(|o| o.usable);
-        let (allocatable, requested) =
-            usable.fold((0, 0), |(a, r), o| (a + o.allocatable, r + o.requested));
+        let (allocatable, requested) = usable.fold((0i64, 0i64), |(a, r), o| {
+            (
+                a.saturating_add(o.allocatable),
+                r.saturating_add(o.requested),
+            )
+        });
         format!("no node has {count} free {resource} ({allocatable} allocatable, {requested} requested)")
     };
     let other: Vec<&Offer> = offers
@@ -290,7 +294,7 @@ pub fn explain_pending(offers: &[Offer], place: &Placement, count: i64) -> Strin
         .filter(|o| o.profile == place.profile && o.strategy != place.strategy && o.free > 0)
         .collect();
     if let Some(first) = other.first() {
-        let free: i64 = other.iter().map(|o| o.free).sum();
+        let free = other.iter().fold(0i64, |sum, o| sum.saturating_add(o.free));
         why.push_str(&format!(
             "; nodes that run the {} strategy offer {} as {} ({free} free): use --strategy {}, or let kubectl mig run pick",
             first.strategy, place.profile, first.resource, first.strategy

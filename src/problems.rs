@@ -52,6 +52,31 @@ pub fn problem(code: &'static str, severity: Severity, message: String, hint: St
     }
 }
 
+/// Quantities of the node or of its pods that are no device count: they are left out of every
+/// count, so the numbers shown may be short; say which.
+pub fn malformed_quantities(node: &[String], pods: &[String]) -> Option<Problem> {
+    let all: Vec<&String> = node.iter().chain(pods).collect();
+    if all.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = all.iter().take(3).map(|s| s.as_str()).collect();
+    let more = all.len().saturating_sub(3);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(problem(
+        "MALFORMED_QUANTITY",
+        Severity::Warning,
+        format!(
+            "quantities that are no device count were left out of the counts: {}{more}",
+            shown.join("; ")
+        ),
+        "a device count is a whole number from 0 up; check what wrote them (a capture edited by hand, or a broken device plugin)".into(),
+    ))
+}
+
 fn allocatable(resources: &[ResourceReport], name: &str) -> Option<i64> {
     resources
         .iter()

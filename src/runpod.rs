@@ -85,14 +85,22 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
         autoscaler,
     } = *f;
     let name = created.name_any();
+    let mut last = created.clone();
     let start = tokio::time::timeout(
         args.timeout,
-        follow::wait_for_start(cluster, api, created, autoscaler),
+        follow::wait_for_start(cluster, api, &mut last, autoscaler),
     )
     .await;
     let started = match start {
         Err(_) => {
-            let why = placement::explain_pending(offers, place, i64::from(args.count));
+            let warning = latest_pod_warning(cluster, &last).await;
+            let why = follow::not_started_reason(&last, warning.as_deref()).unwrap_or_else(|| {
+                let why = placement::explain_pending(offers, place, i64::from(args.count));
+                match follow::scheduler_message(&last) {
+                    Some(message) => format!("{why} (scheduler: {message})"),
+                    None => why,
+                }
+            });
             return Err(Error::failed(format!(
                 "pod/{name} did not start within {}: {why}; see kubectl describe pod {name} -n {} or raise --timeout",
                 crate::duration::human(args.timeout),
@@ -125,6 +133,31 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
         }),
         Err(reason) => Err(Error::failed(format!("pod/{name} failed: {reason}"))),
     }
+}
+
+/// The newest warning event about the pod, if the events can be read (best effort, 3 s).
+async fn latest_pod_warning(cluster: &Cluster, pod: &Pod) -> Option<String> {
+    use k8s_openapi::api::core::v1::Event;
+    let events: Api<Event> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let params = kube::api::ListParams::default().fields(&format!(
+        "involvedObject.name={},involvedObject.kind=Pod",
+        pod.name_any()
+    ));
+    let list = tokio::time::timeout(std::time::Duration::from_secs(3), events.list(&params))
+        .await
+        .ok()?
+        .ok()?;
+    list.items
+        .into_iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .filter(|e| e.involved_object.uid.is_none() || e.involved_object.uid == pod.metadata.uid)
+        .max_by_key(|e| {
+            e.last_timestamp
+                .as_ref()
+                .map(|t| t.0)
+                .or(e.event_time.as_ref().map(|t| t.0))
+        })
+        .and_then(|e| e.message)
 }
 
 /// Admission refusals are not missing permissions: say which policy refused the pod.

@@ -65,6 +65,16 @@ pub async fn run(
     for (api_version, kind, obj) in &found {
         let name = obj.metadata.name.clone().unwrap_or_default();
         let ns = obj.metadata.namespace.as_deref();
+        if *kind == "CustomResourceDefinition" {
+            let foreign = foreign_custom_objects(&cluster, obj).await?;
+            if !foreign.is_empty() {
+                kept.push(format!(
+                    "customresourcedefinition/{name} kept: deleting it would delete {} that kubectl mig did not create",
+                    foreign.join(", ")
+                ));
+                continue;
+            }
+        }
         if *kind == "Namespace" {
             let foreign = foreign_objects(&cluster, &name).await?;
             if !foreign.is_empty() {
@@ -153,6 +163,62 @@ async fn foreign_objects(cluster: &Cluster, ns: &str) -> Result<Vec<String>> {
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// The objects of a CRD's kind that kubectl mig did not create (at most a few named): deleting
+/// a CRD deletes every object of its kind, other teams' included. When they cannot be listed,
+/// the CRD counts as in use: keeping it is the safe mistake.
+async fn foreign_custom_objects(cluster: &Cluster, crd: &DynamicObject) -> Result<Vec<String>> {
+    let spec = &crd.data["spec"];
+    let group = spec["group"].as_str().unwrap_or_default();
+    let plural = spec["names"]["plural"].as_str().unwrap_or_default();
+    let kind = spec["names"]["kind"].as_str().unwrap_or_default();
+    let versions = spec["versions"].as_array().cloned().unwrap_or_default();
+    let version = versions
+        .iter()
+        .find(|v| v["storage"].as_bool() == Some(true))
+        .or_else(|| versions.first())
+        .and_then(|v| v["name"].as_str())
+        .unwrap_or_default();
+    if plural.is_empty() || version.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ar = kube::discovery::ApiResource {
+        group: group.to_string(),
+        version: version.to_string(),
+        api_version: format!("{group}/{version}"),
+        kind: kind.to_string(),
+        plural: plural.to_string(),
+    };
+    let api: Api<DynamicObject> = Api::all_with(cluster.client.clone(), &ar);
+    let items = match api.list(&ListParams::default()).await {
+        Ok(list) => list.items,
+        Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
+        Err(e) => {
+            tracing::info!(kind = %plural, error = %e, "cannot list; keeping the CRD");
+            return Ok(vec![format!("{plural} (which kubectl mig may not list)")]);
+        }
+    };
+    let foreign: Vec<String> = items
+        .into_iter()
+        .filter(|o| !is_ours_or_default(plural, o))
+        .map(|o| match o.metadata.namespace {
+            Some(ns) => format!("{plural}/{} in {ns}", o.metadata.name.unwrap_or_default()),
+            None => format!("{plural}/{}", o.metadata.name.unwrap_or_default()),
+        })
+        .collect();
+    Ok(name_a_few(foreign))
+}
+
+/// Up to three names, then how many more.
+fn name_a_few(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    if names.len() > 3 {
+        let more = names.len() - 3;
+        names.truncate(3);
+        names.push(format!("{more} more"));
+    }
+    names
 }
 
 /// Kinds whose objects never keep a namespace alive: records about other objects.

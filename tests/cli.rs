@@ -325,3 +325,20 @@ fn verbose_logs_go_to_stderr_only() {
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
     assert!(loud.stderr.contains("/api/v1/nodes"), "{}", loud.stderr);
 }
+
+#[test]
+fn run_refuses_empty_images_profiles_and_bad_names_before_any_request() {
+    let home = TempDir::new("run-usage");
+    for (args, needle) in [
+        (vec!["run", "--image", ""], "--image is empty"),
+        (vec!["run", "--image", "   "], "--image is empty"),
+        (vec!["run", "a..b"], "invalid pod name \"a..b\""),
+        (vec!["run", "-x-"], "unexpected argument"),
+        (vec!["run", "--profile", ""], "invalid --profile \"\""),
+        (vec!["run", "--profile", "big"], "invalid --profile \"big\""),
+    ] {
+        let r = run_plain(home.path(), &args);
+        assert_eq!(r.code, 2, "{args:?}: {r:#?}");
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+}

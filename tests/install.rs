@@ -495,6 +495,26 @@ fn uninstall_deletes_only_its_own_objects() {
 #[test]
 fn status_none_own_and_foreign() {
     let server = TestServer::start(clean_cluster());
+    // Nodes still advertise devices: some device plugin kubectl mig does not know serves them.
+    let unknown = run(&server, &["status", "-o", "json"]).json();
+    assert_eq!(unknown["problems"][0]["code"], "UNKNOWN_DEVICE_PLUGIN");
+    let message = unknown["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("6 nodes advertise"), "{message}");
+    assert!(
+        !message.contains("no GPU or MIG device is advertised"),
+        "{message}"
+    );
+    // Once nothing is advertised, no device plugin runs at all.
+    for mut node in server.api.list("nodes") {
+        if let Some(alloc) = node["status"]["allocatable"].as_object_mut() {
+            for (name, value) in alloc.iter_mut() {
+                if name.starts_with("nvidia.com/") {
+                    *value = json!("0");
+                }
+            }
+        }
+        server.api.insert(node);
+    }
     let none = run(&server, &["status", "-o", "json"]).json();
     assert_eq!(none["components"], json!([]));
     assert_eq!(none["problems"][0]["code"], "NO_DEVICE_PLUGIN");
@@ -790,4 +810,58 @@ fn uninstall_namespace_flag_scopes_what_is_deleted() {
         r.stdout
     );
     assert!(ours(&server.api).is_empty(), "{:?}", ours(&server.api));
+}
+
+#[test]
+fn uninstall_keeps_a_crd_while_other_teams_objects_of_its_kind_exist() {
+    let server = TestServer::start(clean_cluster());
+    run(&server, &["install", "--strategy", "mixed"]).ok();
+    server.api.insert(json!({
+        "apiVersion": "nfd.k8s-sigs.io/v1alpha1", "kind": "NodeFeatureRule",
+        "metadata": {"name": "team-infiniband"},
+        "spec": {"rules": [{"name": "ib", "labels": {"example.com/ib": "true"}, "matchFeatures": [{"feature": "kernel.loadedmodule", "matchExpressions": {"ib_core": {"op": "Exists"}}}]}]}
+    }));
+    let r = run(&server, &["uninstall"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stderr.contains("customresourcedefinition/nodefeaturerules.nfd.k8s-sigs.io kept: deleting it would delete nodefeaturerules/team-infiniband"),
+        "{}",
+        r.stderr
+    );
+    assert!(server
+        .api
+        .get(
+            "customresourcedefinitions",
+            None,
+            "nodefeaturerules.nfd.k8s-sigs.io"
+        )
+        .is_some());
+    assert!(server
+        .api
+        .get("nodefeaturerules", None, "team-infiniband")
+        .is_some());
+    server
+        .api
+        .delete("nodefeaturerules", None, "team-infiniband");
+    let r = run(&server, &["uninstall"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(ours(&server.api).is_empty(), "{:?}", ours(&server.api));
+}
+
+#[test]
+fn an_install_refused_half_way_names_what_it_left_behind() {
+    let server = TestServer::start(clean_cluster());
+    server.api.set_faults(Faults {
+        forbidden: vec!["customresourcedefinitions".into()],
+        ..Default::default()
+    });
+    let r = run(&server, &["install", "--strategy", "mixed"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    let line = r.stderr.trim();
+    assert!(line.contains("403"), "{line}");
+    assert!(
+        line.contains("the install stopped after creating namespace/nvidia-device-plugin"),
+        "{line}"
+    );
+    assert!(line.contains("kubectl mig uninstall"), "{line}");
 }

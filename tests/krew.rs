@@ -260,7 +260,7 @@ fn render_template(tag: &str, sha_of: impl Fn(&str) -> String) -> String {
             let indent = &line[..line.len() - trimmed.len()];
             let uri = call.split('"').next().unwrap();
             out.push_str(&format!(
-                "{indent}uri: {uri}\n{indent}sha256: {}\n",
+                "{indent}uri: {uri}\n{indent}sha256: \"{}\"\n",
                 sha_of(uri)
             ));
         } else {
@@ -328,6 +328,45 @@ fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
              KUBECTL_MIG_BLESS=1 cargo test --test krew checked_in_manifest\n"
         );
     }
+}
+
+/// krew reads manifests with Go's YAML 1.1 rules, where an unquoted all-digit sha256 is an
+/// integer and the manifest fails to load: read it as YAML 1.1 does (PyYAML) and check every
+/// field krew wants as a string is one.
+#[test]
+fn manifest_reads_as_strings_under_yaml_1_1() {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        panic!("python3 with PyYAML is needed for this check (.ci/run installs it: pip install pyyaml)");
+    }
+    let script = r#"
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+bad = []
+spec = doc["spec"]
+for key in ("version", "homepage", "shortDescription"):
+    if not isinstance(spec[key], str):
+        bad.append(key)
+for p in spec["platforms"]:
+    for key in ("uri", "sha256", "bin"):
+        if not isinstance(p[key], str):
+            bad.append(p["uri"] + " " + key + " is " + type(p[key]).__name__)
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(root().join(MANIFEST))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not strings under YAML 1.1: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -314,3 +314,23 @@ fn lists_whose_continue_tokens_always_expire_end_with_a_sentence() {
     let lists = server.api.requests().len();
     assert!(lists < 100, "{lists} requests");
 }
+
+#[test]
+fn completion_is_bounded_when_the_exec_plugin_hangs() {
+    let server = TestServer::start(FakeApi::seeded());
+    let dir = TempDir::new("exec-hang-complete");
+    let plugin = script(dir.path(), "kubelogin", "sleep 30");
+    let kc = kubeconfig(dir.path(), &server.url(), &exec_user(&plugin), None);
+    let started = Instant::now();
+    let out = bin(dir.path())
+        .env("KUBECONFIG", &kc)
+        .args(["__complete", "describe", ""])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(out.status.success(), "{out:?}");
+}

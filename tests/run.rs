@@ -546,3 +546,26 @@ fn run_follows_its_pod_at_any_api_latency() {
         assert!(test_pods(&server.api).is_empty(), "pod left behind");
     }
 }
+
+/// A pod already bound to a node (pulling its image) is explained from its own state, not from
+/// the capacity seen before it was created; sub-second timeouts are printed as such.
+#[test]
+fn a_bound_pod_that_does_not_start_is_explained_from_its_state() {
+    let server = TestServer::start(FakeApi::seeded());
+    server
+        .api
+        .set_kubelet_delays(Duration::from_secs(30), Duration::from_millis(100));
+    let r = run(
+        &server,
+        &["run", "--profile", "1g.5gb", "--timeout", "1500ms"],
+    );
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr.contains("did not start within 1.5s"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("was placed on node"), "{}", r.stderr);
+    assert!(!r.stderr.contains("no node has"), "{}", r.stderr);
+    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+}

@@ -107,6 +107,14 @@ pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Wri
 
 fn from_files(args: &DescribeArgs, selector: Option<&Selector>) -> Result<collect::Snapshot> {
     let capture = capture::read_files(&args.files)?;
+    if let Some(first) = capture.duplicates.first() {
+        let n = capture.duplicates.len();
+        eprintln!(
+            "warning: {n} object{} appear{} more than once in the captures (first {first}); each is counted once",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+        );
+    }
     if capture.nodes.is_empty() {
         return Err(Error::failed(format!(
             "{} holds no Node objects; capture them with kubectl get nodes,pods -A -o yaml > cluster.yaml",

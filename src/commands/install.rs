@@ -127,7 +127,7 @@ pub async fn install(
                 Some(manifests::install::HELM_RELEASE),
             )?;
             reuse_nfd(&found, &mut config, Some(manifests::install::HELM_RELEASE));
-            warn_without_gpu_nodes(&cluster).await?;
+            warn_without_gpu_nodes(&cluster, &found).await?;
         }
         let wait = args.wait.then_some(args.timeout);
         return crate::helm::run(&config, dry_run, wait, out);
@@ -145,11 +145,23 @@ pub async fn install(
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
         .and_then(|f| f.strategy.clone());
-    warn_without_gpu_nodes(&cluster).await?;
+    warn_without_gpu_nodes(&cluster, &found).await?;
 
     let objects = manifests::install::objects(&config);
     let server_dry_run = dry_run == DryRun::Server;
-    let applied = apply_all(&cluster, &objects, &config, args, out).await?;
+    let mut created = Vec::new();
+    let mut interrupts = crate::signals::Interrupts::arm();
+    let applied = tokio::select! {
+        result = apply_all(&cluster, &objects, &config, args, out, &mut created) => {
+            result.map_err(|e| left_behind(e, &created))?
+        }
+        code = interrupts.next() => {
+            return Err(Error::Exit {
+                code,
+                message: left_behind(Error::failed("interrupted"), &created).to_string(),
+            });
+        }
+    };
     if let Some(format) = args.output {
         // What the server answered: defaults filled in, as kubectl prints after an apply.
         output::write_objects(out, format, &applied.answered)?;
@@ -248,6 +260,7 @@ async fn apply_all(
     config: &InstallConfig,
     args: &InstallArgs,
     out: &mut dyn Write,
+    created: &mut Vec<String>,
 ) -> Result<Applied> {
     let server_dry_run = args.dry_run == Some(DryRun::Server);
     let suffix = if server_dry_run {
@@ -306,12 +319,33 @@ async fn apply_all(
         let (outcome, answered) =
             apply::apply(cluster, obj, before.as_ref(), server_dry_run, args.force).await?;
         applied.answered.push(answered);
+        if outcome == Outcome::Created && !server_dry_run {
+            created.push(name.clone());
+        }
         if outcome != Outcome::Unchanged {
             applied.changed += 1;
         }
         say(out, format!("{name} {}{suffix}", outcome.as_str()))?;
     }
     Ok(applied)
+}
+
+/// An install that stopped half-way says what it had already created and how to remove it.
+fn left_behind(err: Error, created: &[String]) -> Error {
+    if created.is_empty() {
+        return err;
+    }
+    let shown: Vec<&str> = created.iter().take(4).map(String::as_str).collect();
+    let more = created.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Error::failed(format!(
+        "{err}; the install stopped after creating {}{more}: run it again once that is fixed, or remove them with kubectl mig uninstall",
+        shown.join(", ")
+    ))
 }
 
 fn config(global: &ConnectOptions, args: &InstallArgs) -> Result<InstallConfig> {
@@ -390,6 +424,10 @@ fn check_foreign(
         Owner::GpuOperator => format!(
             "set the strategy through the GPU Operator (kubectl patch clusterpolicies.nvidia.com cluster-policy --type merge -p '{{\"spec\":{{\"mig\":{{\"strategy\":\"{strategy}\"}}}}}}')"
         ),
+        Owner::HelmTemplate { app } => format!(
+            "it is rendered from a helm chart by a GitOps tool{}, so set migStrategy={strategy} in that application's values",
+            app.as_deref().map(|a| format!(" (application {a})")).unwrap_or_default()
+        ),
         Owner::Aks => "it is managed by AKS, so set the strategy there or remove the add-on first".to_string(),
         Owner::KubectlMig | Owner::Unknown => format!(
             "remove it first (kubectl delete daemonset -n {} {})",
@@ -402,10 +440,29 @@ fn check_foreign(
     )))
 }
 
-async fn warn_without_gpu_nodes(cluster: &Cluster) -> Result<()> {
+async fn warn_without_gpu_nodes(cluster: &Cluster, found: &[Found]) -> Result<()> {
     let (nodes, _) = crate::collect::gpu_nodes(cluster, None).await?;
     if nodes.is_empty() {
         eprintln!("warning: no node has NVIDIA GPUs or GPU labels yet; the daemons will start when GPU nodes join");
+    }
+    let known_plugin = found.iter().any(|f| f.component == Component::DevicePlugin);
+    let advertising: Vec<&str> = nodes
+        .iter()
+        .filter(|n| {
+            n.allocatable
+                .iter()
+                .any(|(name, count)| crate::strategy::is_gpu_resource(name) && *count > 0)
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if !known_plugin && !advertising.is_empty() {
+        eprintln!(
+            "warning: {} node{} already advertise{} GPU or MIG devices although no device plugin kubectl mig recognises runs (e.g. {}); if another device plugin serves them (cloud-managed, or a host service), two would advertise the same GPUs",
+            advertising.len(),
+            if advertising.len() == 1 { "" } else { "s" },
+            if advertising.len() == 1 { "s" } else { "" },
+            advertising[0]
+        );
     }
     Ok(())
 }

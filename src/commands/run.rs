@@ -110,6 +110,19 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
     if let Some(name) = &args.name {
         manifests::check_name("pod name", name).map_err(Error::usage)?;
     }
+    if args.image.trim().is_empty() {
+        return Err(Error::usage(
+            "--image is empty: give a container image, e.g. nvcr.io/nvidia/cuda:12.9.1-base-ubuntu22.04",
+        ));
+    }
+    if let Some(profile) = &args.profile {
+        if crate::catalog::parse_profile_name(profile).is_none() {
+            return Err(Error::usage(format!(
+                "invalid --profile {:?}: MIG profiles look like 1g.5gb or 3g.40gb (see kubectl mig profiles)",
+                crate::output::sanitize(profile)
+            )));
+        }
+    }
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::usage(
             "-o prints the pod only with --dry-run; add --dry-run (or --dry-run=server)",

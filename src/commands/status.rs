@@ -49,12 +49,9 @@ pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write
     components.sort_by(|a, b| {
         (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
     });
-    let gpu_nodes: Vec<String> = collect::gpu_nodes(&cluster, None)
-        .await?
-        .0
-        .into_iter()
-        .map(|n| n.name)
-        .collect();
+    let nodes = collect::gpu_nodes(&cluster, None).await?.0;
+    let advertised = advertised_devices(&nodes);
+    let gpu_nodes: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
     let mut served = BTreeSet::new();
     for dp in components
         .iter()
@@ -67,7 +64,7 @@ pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write
         .filter(|n| !served.contains(*n))
         .cloned()
         .collect();
-    let problems = diagnose(&components, &without);
+    let problems = diagnose(&components, &without, &advertised);
     let report = StatusReport {
         components,
         gpu_nodes,
@@ -100,12 +97,58 @@ async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
         .collect())
 }
 
+/// What the GPU nodes advertise: nodes with devices, and devices per resource name.
+#[derive(Debug, Default)]
+struct Advertised {
+    nodes: usize,
+    per_resource: std::collections::BTreeMap<String, i64>,
+}
+
+fn advertised_devices(nodes: &[crate::model::NodeInfo]) -> Advertised {
+    let mut seen = Advertised::default();
+    for node in nodes {
+        let mut any = false;
+        for (name, count) in &node.allocatable {
+            if crate::strategy::is_gpu_resource(name) && *count > 0 {
+                any = true;
+                let total = seen.per_resource.entry(name.clone()).or_default();
+                *total = total.saturating_add(*count);
+            }
+        }
+        seen.nodes += usize::from(any);
+    }
+    seen
+}
+
 /// What looks wrong with the installed stack.
-fn diagnose(components: &[Found], without_plugin: &[String]) -> Vec<Problem> {
+fn diagnose(
+    components: &[Found],
+    without_plugin: &[String],
+    advertised: &Advertised,
+) -> Vec<Problem> {
     let mut out = Vec::new();
     let of = |k: Component| components.iter().filter(move |c| c.component == k);
     let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
-    if plugins.is_empty() {
+    if plugins.is_empty() && advertised.nodes > 0 {
+        let total: i64 = advertised.per_resource.values().sum();
+        let names: Vec<String> = advertised
+            .per_resource
+            .iter()
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        out.push(problem(
+            "UNKNOWN_DEVICE_PLUGIN",
+            Severity::Info,
+            format!(
+                "no device plugin DaemonSet that kubectl mig recognises was found, yet {} node{} advertise{} {total} GPU or MIG devices ({}): a device plugin kubectl mig does not know serves them (a cloud-managed one, one under another name, or a host service)",
+                advertised.nodes,
+                if advertised.nodes == 1 { "" } else { "s" },
+                if advertised.nodes == 1 { "s" } else { "" },
+                names.join(", ")
+            ),
+            "find it with kubectl get daemonsets -A | grep -i -e nvidia -e gpu before installing another one".into(),
+        ));
+    } else if plugins.is_empty() {
         out.push(problem(
             "NO_DEVICE_PLUGIN",
             Severity::Error,

@@ -14,18 +14,25 @@ pub const PART_OF: (&str, &str) = ("app.kubernetes.io/part-of", "kubectl-mig");
 /// Checks a name against Kubernetes' DNS-1123 subdomain rule (pods, RuntimeClasses) before the
 /// API server refuses it in a long message.
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
-    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let valid = name.len() <= 253
-        && edge_ok(name.chars().next())
-        && edge_ok(name.chars().last())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-    if valid {
+    // Dot-separated labels, each 1 to 63 lowercase letters, digits or '-', starting and ending
+    // with a letter or digit; 253 characters in all.
+    let label_ok = |label: &str| {
+        let edge =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        !label.is_empty()
+            && label.len() <= 63
+            && edge(label.chars().next())
+            && edge(label.chars().last())
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if name.len() <= 253 && name.split('.').all(label_ok) {
         Ok(())
     } else {
         Err(format!(
-            "invalid {what} {name:?}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+            "invalid {what} {:?}: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, with no empty part between dots",
+            crate::output::sanitize(name)
         ))
     }
 }

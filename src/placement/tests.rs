@@ -48,6 +48,7 @@ fn offers_with(pods: &[(&str, &str, i64)]) -> Vec<Offer> {
             node_name: node.to_string(),
             phase: "Running".into(),
             requests: [(res.to_string(), *n)].into(),
+            malformed: Vec::new(),
         });
     }
     offers(&capacity::report(&nodes, &usage))

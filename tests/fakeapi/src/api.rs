@@ -73,6 +73,7 @@ pub(crate) struct Inner {
     pub logs: Mutex<HashMap<String, String>>,
     pub controllers_started: AtomicBool,
     pub migmanager: crate::migmanager::State,
+    pub dra: crate::dra::DraState,
 }
 
 /// Shared, thread-safe store + knobs. Clone = same server state.
@@ -126,6 +127,7 @@ impl FakeApi {
                 logs: Mutex::new(HashMap::new()),
                 controllers_started: AtomicBool::new(false),
                 migmanager: Default::default(),
+                dra: Default::default(),
             }),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {

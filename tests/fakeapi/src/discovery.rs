@@ -1,6 +1,7 @@
 //! Discovery: `/version`, `/api`, `/apis`, group/version resource lists (legacy and aggregated
 //! `apidiscovery.k8s.io/v2`), health endpoints.
 
+use crate::api::FakeApi;
 use crate::http::{full, Reply, Req};
 use crate::resources::{self, Resource, RESOURCES};
 use crate::status::{ApiError, ApiResult};
@@ -31,6 +32,24 @@ fn sub_kind(r: &Resource, kind: &'static str) -> &'static str {
 /// The group and version of a subresource served in another group (`pods/eviction`: policy/v1).
 fn sub_group_version(kind: &str) -> Option<(&'static str, &'static str)> {
     (kind == "Eviction").then_some(("policy", "v1"))
+}
+
+/// The served groups with their served versions, preferred first.
+pub(crate) fn served_groups(api: &FakeApi) -> Vec<(&'static str, Vec<&'static str>)> {
+    resources::group_versions()
+        .into_iter()
+        .filter_map(|(g, vs)| {
+            let vs: Vec<&str> = vs
+                .into_iter()
+                .filter(|v| {
+                    RESOURCES
+                        .iter()
+                        .any(|r| r.group == g && r.version == *v && crate::dra::served(api, r))
+                })
+                .collect();
+            (!vs.is_empty()).then_some((g, vs))
+        })
+        .collect()
 }
 
 fn resource_entries(group: &str, version: &str) -> Vec<Value> {
@@ -74,13 +93,24 @@ fn resource_list(group: &str, version: &str) -> Value {
     json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resource_entries(group, version)})
 }
 
-fn api_group(group: &str, version: &str) -> Value {
-    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
-    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+fn api_group(group: &str, versions: &[&str]) -> Value {
+    let gvs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    json!({"name": group, "preferredVersion": gvs[0].clone(), "versions": gvs})
 }
 
-fn aggregated_group(group: &str, version: &str) -> Value {
-    let resources: Vec<Value> = RESOURCES
+fn aggregated_group(group: &str, versions: &[&str]) -> Value {
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"version": v, "resources": aggregated_resources(group, v), "freshness": "Current"}))
+        .collect();
+    json!({"metadata": {"name": group}, "versions": versions})
+}
+
+fn aggregated_resources(group: &str, version: &str) -> Vec<Value> {
+    RESOURCES
         .iter()
         .filter(|r| r.group == group && r.version == version)
         .map(|r| {
@@ -111,17 +141,16 @@ fn aggregated_group(group: &str, version: &str) -> Value {
             }
             e
         })
-        .collect();
-    json!({"metadata": {"name": group}, "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
+        .collect()
 }
 
-fn aggregated(legacy: bool) -> Reply {
+fn aggregated(api: &FakeApi, legacy: bool) -> Reply {
     let items: Vec<Value> = if legacy {
-        vec![aggregated_group("", "v1")]
+        vec![aggregated_group("", &["v1"])]
     } else {
-        resources::groups()
+        served_groups(api)
             .iter()
-            .map(|(g, v)| aggregated_group(g, v))
+            .map(|(g, vs)| aggregated_group(g, vs))
             .collect()
     };
     let doc = json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items});
@@ -140,25 +169,25 @@ fn wants_aggregated(req: &Req) -> bool {
 }
 
 /// Answers discovery and health paths; `None` for other paths.
-pub(crate) fn route(segs: &[&str], req: &Req) -> Option<ApiResult<Reply>> {
+pub(crate) fn route(api: &FakeApi, segs: &[&str], req: &Req) -> Option<ApiResult<Reply>> {
     let ok = |v: Value| Some(Ok(Reply::Json(200, v)));
     match segs {
         ["version"] => ok(version()),
         ["healthz" | "livez" | "readyz"] => Some(Ok(Reply::Text("ok".into()))),
-        ["api"] if wants_aggregated(req) => Some(Ok(aggregated(true))),
+        ["api"] if wants_aggregated(req) => Some(Ok(aggregated(api, true))),
         ["api"] => ok(json!({
             "kind": "APIVersions", "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}],
         })),
         ["api", "v1"] => ok(resource_list("", "v1")),
-        ["apis"] if wants_aggregated(req) => Some(Ok(aggregated(false))),
+        ["apis"] if wants_aggregated(req) => Some(Ok(aggregated(api, false))),
         ["apis"] => ok(json!({
             "kind": "APIGroupList", "apiVersion": "v1",
-            "groups": resources::groups().iter().map(|(g, v)| api_group(g, v)).collect::<Vec<_>>(),
+            "groups": served_groups(api).iter().map(|(g, vs)| api_group(g, vs)).collect::<Vec<_>>(),
         })),
-        ["apis", g] => match resources::groups().iter().find(|(x, _)| x == g) {
-            Some((g, v)) => {
-                let mut doc = api_group(g, v);
+        ["apis", g] => match served_groups(api).iter().find(|(x, _)| x == g) {
+            Some((g, vs)) => {
+                let mut doc = api_group(g, vs);
                 doc["kind"] = json!("APIGroup");
                 doc["apiVersion"] = json!("v1");
                 ok(doc)
@@ -166,21 +195,24 @@ pub(crate) fn route(segs: &[&str], req: &Req) -> Option<ApiResult<Reply>> {
             None => Some(Err(ApiError::path_not_found())),
         },
         ["apis", g, v] => {
-            if resources::groups().iter().any(|(x, y)| x == g && y == v) {
+            if served_groups(api)
+                .iter()
+                .any(|(x, vs)| x == g && vs.contains(v))
+            {
                 ok(resource_list(g, v))
             } else {
                 Some(Err(ApiError::path_not_found()))
             }
         }
-        ["openapi", "v3"] => ok(crate::openapi::index()),
-        ["openapi", "v3", rest @ ..] => match crate::openapi::document(rest) {
+        ["openapi", "v3"] => ok(crate::openapi::index(api)),
+        ["openapi", "v3", rest @ ..] => match crate::openapi::document(api, rest) {
             Some(doc) => ok(doc),
             None => Some(Err(ApiError::path_not_found())),
         },
         ["openapi", "v2"] if req.header("accept").is_some_and(|a| a.contains("protobuf")) => {
             Some(Ok(Reply::Stream(
                 crate::openapi::V2_PROTO_CT,
-                full(crate::openapi::v2_protobuf()),
+                full(crate::openapi::v2_protobuf(api)),
             )))
         }
         ["openapi", ..] | ["swagger.json"] | ["swagger-2.0.0.pb-v1"] => {

@@ -28,6 +28,7 @@ pub(crate) fn present(t: &Target, obj: &Value, in_list: bool) -> Value {
     } else {
         obj.clone()
     };
+    crate::dra::at_version(t.res, &mut o);
     if in_list && !crate::resources::is_custom_group(t.res.group) {
         if let Some(m) = o.as_object_mut() {
             m.remove("apiVersion");
@@ -122,6 +123,7 @@ fn normalize(t: &Target, mut obj: Value) -> ApiResult<Value> {
     } else {
         meta.remove("namespace");
     }
+    crate::dra::to_storage(t.res, &mut obj);
     Ok(obj)
 }
 
@@ -393,6 +395,7 @@ pub(crate) fn patch(api: &FakeApi, t: &Target, req: &Req) -> ApiResult<Reply> {
     } else {
         old.clone()
     };
+    crate::dra::at_version(t.res, &mut new);
     match ct.as_str() {
         "application/merge-patch+json" => patch::merge_patch(&mut new, &body),
         "application/strategic-merge-patch+json" => patch::strategic_merge_patch(&mut new, &body)?,

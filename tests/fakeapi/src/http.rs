@@ -310,13 +310,16 @@ async fn dispatch(api: &FakeApi, req: &Req) -> ApiResult<Reply> {
     check_auth(api, req)?;
     let path = req.path.trim_end_matches('/');
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if let Some(r) = discovery::route(&segs, req) {
+    if let Some(r) = discovery::route(api, &segs, req) {
         return r;
     }
     let t = match parse_target(&segs) {
         Some(t) => t?,
         None => return Err(ApiError::path_not_found()),
     };
+    if !crate::dra::served(api, t.res) {
+        return Err(ApiError::path_not_found());
+    }
     check_faults(api, req, &t)?;
     let reply = match (&req.method, t.name.is_some(), t.sub.as_deref()) {
         (&Method::GET, false, None) if req.query.flag("watch") => watch::watch(api, &t, req)?,

@@ -267,7 +267,8 @@ fn start_pod(
     for (list, is_init) in [("initContainers", true), ("containers", false)] {
         for c in pod["spec"][list].as_array().cloned().unwrap_or_default() {
             let cname = c["name"].as_str().unwrap_or("").to_string();
-            let prog = program_of(&pod, &node, &c);
+            let prog = crate::dra::kubelet::program(&store, &pod, &c)
+                .unwrap_or_else(|| program_of(&pod, &node, &c));
             logs.push((cname.clone(), prog.output.clone()));
             let sidecar = is_init && c["restartPolicy"] == "Always";
             let base = json!({"name": cname, "image": c["image"], "imageID": format!("{}@sha256:{:016x}", c["image"].as_str().unwrap_or(""), fnv(c["image"].as_str().unwrap_or(""))),

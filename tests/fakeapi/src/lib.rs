@@ -7,6 +7,7 @@ mod api;
 mod apply;
 mod delete;
 mod discovery;
+pub mod dra;
 mod events;
 mod eviction;
 mod fieldset;
@@ -35,6 +36,8 @@ mod watch;
 
 pub use api::{FakeApi, Faults, RequestRecord};
 pub use discovery::GIT_VERSION;
+pub use dra::seed::DRA_SEED_FILES;
+pub use dra::DraVersions;
 pub use http::serve;
 pub use migmanager::{MigFault, MigManagerKnobs, MIG_MANAGER_FILES};
 pub use proxy::{ProxyKind, TestProxy};

@@ -1,5 +1,5 @@
 //! `fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]
-//! [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S]] [--expected-out FILE] [--check-describe FILE]`:
+//! [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]`:
 //! serves the fake API until killed, printing its URL. `--synthetic` serves a generated cluster
 //! (see `fakeapi::synth`) and can write the answer describe must give; with `--check-describe`
 //! it serves nothing and compares a `kubectl mig describe -o json` output with that answer.
@@ -9,7 +9,7 @@ use std::time::Instant;
 
 fn usage() -> ! {
     eprintln!("usage: fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]");
-    eprintln!("         [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S]] [--expected-out FILE] [--check-describe FILE]");
+    eprintln!("         [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]");
     std::process::exit(2)
 }
 

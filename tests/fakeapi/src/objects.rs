@@ -321,6 +321,7 @@ pub fn qos_class(spec: &Value) -> &'static str {
 
 /// Applies defaults to a new or updated object of the given type.
 pub fn apply_defaults(res: &Resource, obj: &mut Value) {
+    crate::dra::apply_defaults(res, obj);
     match res.plural {
         "pods" => {
             if let Some(spec) = obj.get_mut("spec") {

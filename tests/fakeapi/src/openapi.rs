@@ -2,8 +2,9 @@
 //! declare each resource's operations and query parameters (no schemas). kubectl reads them to
 //! learn that the server validates fields itself (`fieldValidation`), so it needs no schemas.
 
+use crate::api::FakeApi;
 use crate::discovery::GIT_VERSION;
-use crate::resources::{self, Resource, RESOURCES};
+use crate::resources::{Resource, RESOURCES};
 use serde_json::{json, Map, Value};
 
 fn gv_path(group: &str, version: &str) -> String {
@@ -14,16 +15,18 @@ fn gv_path(group: &str, version: &str) -> String {
     }
 }
 
-fn all_gvs() -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("", "v1")];
-    v.extend(resources::groups());
-    v
+fn all_gvs(api: &FakeApi) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("", "v1")];
+    for (g, vs) in crate::discovery::served_groups(api) {
+        out.extend(vs.into_iter().map(|v| (g, v)));
+    }
+    out
 }
 
 /// The `/openapi/v3` index.
-pub(crate) fn index() -> Value {
+pub(crate) fn index(api: &FakeApi) -> Value {
     let mut paths = Map::new();
-    for (g, v) in all_gvs() {
+    for (g, v) in all_gvs(api) {
         let p = gv_path(g, v);
         let url = format!(
             "/openapi/v3/{p}?hash={:016X}",
@@ -58,13 +61,16 @@ fn operations(r: &Resource) -> Value {
 }
 
 /// The document of one group-version, or `None` when not served.
-pub(crate) fn document(path: &[&str]) -> Option<Value> {
+pub(crate) fn document(api: &FakeApi, path: &[&str]) -> Option<Value> {
     let (group, version) = match path {
         ["api", v] => ("", *v),
         ["apis", g, v] => (*g, *v),
         _ => return None,
     };
-    if !all_gvs().iter().any(|(g, v)| *g == group && *v == version) {
+    if !all_gvs(api)
+        .iter()
+        .any(|(g, v)| *g == group && *v == version)
+    {
         return None;
     }
     let prefix = format!("/{}", gv_path(group, version));
@@ -124,7 +130,7 @@ pub(crate) const V2_PROTO_CT: &str = "application/octet-stream";
 
 /// The OpenAPI v2 document (protobuf) with one PATCH operation per resource, each declaring
 /// its group-version-kind and the `fieldValidation` query parameter.
-pub(crate) fn v2_protobuf() -> Vec<u8> {
+pub(crate) fn v2_protobuf(api: &FakeApi) -> Vec<u8> {
     let mut doc = Vec::new();
     pb::bytes(1, b"2.0", &mut doc);
     pb::msg(2, &mut doc, |info| {
@@ -132,7 +138,7 @@ pub(crate) fn v2_protobuf() -> Vec<u8> {
         pb::bytes(2, GIT_VERSION.as_bytes(), info);
     });
     pb::msg(8, &mut doc, |paths| {
-        for r in RESOURCES.iter() {
+        for r in RESOURCES.iter().filter(|r| crate::dra::served(api, r)) {
             let prefix = gv_path(r.group, r.version);
             let path = if r.namespaced {
                 format!("/{prefix}/namespaces/{{namespace}}/{}/{{name}}", r.plural)

@@ -404,6 +404,95 @@ pub static RESOURCES: &[Resource] = &[
         &[],
         &[]
     ),
+    // Dynamic Resource Allocation: v1 (preferred) then v1beta2, one storage (src/dra/mod.rs).
+    res!(
+        "resource.k8s.io",
+        "v1",
+        "deviceclasses",
+        "deviceclass",
+        "DeviceClass",
+        false,
+        &[],
+        &[],
+        &[]
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1",
+        "resourceclaims",
+        "resourceclaim",
+        "ResourceClaim",
+        true,
+        &[],
+        &[],
+        STATUS
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1",
+        "resourceclaimtemplates",
+        "resourceclaimtemplate",
+        "ResourceClaimTemplate",
+        true,
+        &[],
+        &[],
+        &[]
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1",
+        "resourceslices",
+        "resourceslice",
+        "ResourceSlice",
+        false,
+        &[],
+        &[],
+        &[]
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1beta2",
+        "deviceclasses",
+        "deviceclass",
+        "DeviceClass",
+        false,
+        &[],
+        &[],
+        &[]
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1beta2",
+        "resourceclaims",
+        "resourceclaim",
+        "ResourceClaim",
+        true,
+        &[],
+        &[],
+        STATUS
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1beta2",
+        "resourceclaimtemplates",
+        "resourceclaimtemplate",
+        "ResourceClaimTemplate",
+        true,
+        &[],
+        &[],
+        &[]
+    ),
+    res!(
+        "resource.k8s.io",
+        "v1beta2",
+        "resourceslices",
+        "resourceslice",
+        "ResourceSlice",
+        false,
+        &[],
+        &[],
+        &[]
+    ),
 ];
 
 /// Whether a group is served from CustomResourceDefinitions (list items keep apiVersion/kind).
@@ -411,12 +500,14 @@ pub fn is_custom_group(group: &str) -> bool {
     group.contains(".k8s-sigs.io") || group == "nvidia.com"
 }
 
-/// The API groups in discovery order (core excluded).
-pub fn groups() -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
+/// Every API group with its versions, preferred first, in discovery order (core excluded).
+pub fn group_versions() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
     for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
-        if !out.iter().any(|(g, _)| *g == r.group) {
-            out.push((r.group, r.version));
+        match out.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, vs)) if !vs.contains(&r.version) => vs.push(r.version),
+            Some(_) => {}
+            None => out.push((r.group, vec![r.version])),
         }
     }
     out
@@ -451,6 +542,9 @@ mod tests {
             super::by_kind("apps/v1", "DaemonSet").unwrap().plural,
             "daemonsets"
         );
-        assert!(super::groups().iter().any(|(g, _)| *g == "nfd.k8s-sigs.io"));
+        assert!(super::group_versions()
+            .iter()
+            .any(|(g, _)| *g == "nfd.k8s-sigs.io"));
+        assert!(super::group_versions().contains(&("resource.k8s.io", vec!["v1", "v1beta2"])));
     }
 }

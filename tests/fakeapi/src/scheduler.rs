@@ -28,6 +28,7 @@ pub(crate) fn start_controllers(api: &FakeApi) {
             if !api.scheduler_enabled() {
                 continue;
             }
+            crate::dra::controller::sync(&mut api.store());
             schedule_pending(&mut api.store());
             crate::kubelet::sync(&api, &mut started);
         }
@@ -381,8 +382,33 @@ pub(crate) fn schedule_pending(store: &mut Store) {
         let req = pod_requests(&pod);
         let mut failures = Vec::new();
         let mut best: Option<(f64, usize)> = None;
+        // DynamicResources: PreFilter once per pod, Filter per node (after the fit checks).
+        let dra = match crate::dra::alloc::prefilter(store, &pod) {
+            Ok(d) => d,
+            Err(msg) => {
+                let msg = format!("0/{} nodes are available: {msg}. preemption: 0/{} nodes are available: {} Preemption is not helpful for scheduling.", infos.len(), infos.len(), infos.len());
+                mark_unschedulable(store, pod, &msg, "Unschedulable");
+                continue;
+            }
+        };
+        let mut plans = HashMap::new();
+        let mut fatal = None;
         for (i, info) in infos.iter().enumerate() {
-            match filter(&pod, info, &req) {
+            let mut dra_filter = || match &dra {
+                None => Ok(()),
+                Some(d) => match d.filter(&info.node) {
+                    Ok(plan) => {
+                        plans.insert(i, plan);
+                        Ok(())
+                    }
+                    Err(crate::dra::alloc::Failure::Unschedulable(r)) => Err((vec![r], false)),
+                    Err(crate::dra::alloc::Failure::Error(e)) => {
+                        fatal = Some(e);
+                        Err((Vec::new(), false))
+                    }
+                },
+            };
+            match filter(&pod, info, &req).and_then(|()| dra_filter()) {
                 Ok(()) => {
                     let s = score(info, &req);
                     if best.is_none_or(|(b, _)| s > b + 1e-12) {
@@ -391,6 +417,13 @@ pub(crate) fn schedule_pending(store: &mut Store) {
                 }
                 Err(f) => failures.push(f),
             }
+            if fatal.is_some() {
+                break;
+            }
+        }
+        if let Some(e) = fatal {
+            mark_unschedulable(store, pod, &e, "SchedulerError");
+            continue;
         }
         let pod_ref = format!(
             "{}/{}",
@@ -403,6 +436,9 @@ pub(crate) fn schedule_pending(store: &mut Store) {
                 info.pods += 1.0;
                 for (k, v) in &req {
                     *info.used.entry(k.clone()).or_default() += v;
+                }
+                if let (Some(d), Some(plan)) = (&dra, plans.remove(&i)) {
+                    d.commit(store, &pod, plan);
                 }
                 pod["spec"]["nodeName"] = json!(info.name);
                 set_condition(&mut pod, "PodScheduled", "True", None, None);
@@ -423,38 +459,37 @@ pub(crate) fn schedule_pending(store: &mut Store) {
             }
             None => {
                 let msg = fit_error(infos.len(), &failures);
-                let current = pod
-                    .pointer("/status/conditions")
-                    .and_then(Value::as_array)
-                    .and_then(|cs| cs.iter().find(|c| c["type"] == "PodScheduled"))
-                    .and_then(|c| c["message"].as_str())
-                    .map(String::from);
-                if current.as_deref() == Some(msg.as_str()) {
-                    continue;
-                }
-                set_condition(
-                    &mut pod,
-                    "PodScheduled",
-                    "False",
-                    Some("Unschedulable"),
-                    Some(&msg),
-                );
-                let stored = store.put("pods", pod);
-                let src = Source {
-                    component: "default-scheduler",
-                    host: None,
-                };
-                events::record(
-                    store,
-                    events::reference(&stored, None),
-                    "Warning",
-                    "FailedScheduling",
-                    &msg,
-                    src,
-                );
+                mark_unschedulable(store, pod, &msg, "Unschedulable");
             }
         }
     }
+}
+
+/// PodScheduled=False with a FailedScheduling event (once per distinct message).
+fn mark_unschedulable(store: &mut Store, mut pod: Value, msg: &str, reason: &str) {
+    let current = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "PodScheduled"))
+        .and_then(|c| c["message"].as_str())
+        .map(String::from);
+    if current.as_deref() == Some(msg) {
+        return;
+    }
+    set_condition(&mut pod, "PodScheduled", "False", Some(reason), Some(msg));
+    let stored = store.put("pods", pod);
+    let src = Source {
+        component: "default-scheduler",
+        host: None,
+    };
+    events::record(
+        store,
+        events::reference(&stored, None),
+        "Warning",
+        "FailedScheduling",
+        msg,
+        src,
+    );
 }
 
 #[cfg(test)]

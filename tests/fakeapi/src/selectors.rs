@@ -155,6 +155,7 @@ fn supported_fields(plural: &str) -> &'static [&'static str] {
             "type",
         ],
         "nodes" => &["spec.unschedulable"],
+        "resourceslices" => &["spec.nodeName", "spec.driver"],
         "namespaces" => &["status.phase"],
         "secrets" => &["type"],
         _ => &[],

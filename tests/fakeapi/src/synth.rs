@@ -23,6 +23,9 @@ pub struct Spec {
     pub pods: usize,
     /// PRNG seed: the same spec and seed give the same cluster.
     pub seed: u64,
+    /// Extra DRA-only A100 nodes (static MIG, one ResourceSlice each) with the NVIDIA
+    /// DeviceClasses; they add nothing to the device-plugin answer (`dra=N`, default 0).
+    pub dra_nodes: usize,
 }
 
 impl Default for Spec {
@@ -32,6 +35,7 @@ impl Default for Spec {
             mig_nodes: 500,
             pods: 50_000,
             seed: 1,
+            dra_nodes: 0,
         }
     }
 }
@@ -53,7 +57,8 @@ impl FromStr for Spec {
                 "mig" => spec.mig_nodes = n as usize,
                 "pods" => spec.pods = n as usize,
                 "seed" => spec.seed = n,
-                _ => return Err(format!("unknown key {k:?} (nodes, mig, pods, seed)")),
+                "dra" => spec.dra_nodes = n as usize,
+                _ => return Err(format!("unknown key {k:?} (nodes, mig, pods, seed, dra)")),
             }
         }
         if spec.mig_nodes > spec.nodes || spec.nodes == 0 {
@@ -69,7 +74,11 @@ impl fmt::Display for Spec {
             f,
             "nodes={},mig={},pods={},seed={}",
             self.nodes, self.mig_nodes, self.pods, self.seed
-        )
+        )?;
+        if self.dra_nodes > 0 {
+            write!(f, ",dra={}", self.dra_nodes)?;
+        }
+        Ok(())
     }
 }
 
@@ -120,6 +129,8 @@ pub struct Cluster {
     pub pods: Vec<Value>,
     /// What describe must report.
     pub expected: Expected,
+    /// DeviceClasses, DRA nodes and their ResourceSlices (`dra=N`).
+    pub dra: Vec<Value>,
 }
 
 /// Builds the objects of a synthetic cluster.
@@ -198,6 +209,7 @@ pub fn objects(spec: &Spec) -> Cluster {
         nodes,
         pods,
         expected,
+        dra: crate::dra::synth::objects(spec.dra_nodes, spec.seed),
     }
 }
 
@@ -214,6 +226,7 @@ pub fn generate(spec: &Spec) -> (FakeApi, Expected) {
         .into_iter()
         .chain(cluster.nodes)
         .chain(cluster.pods)
+        .chain(cluster.dra)
     {
         api.insert(obj);
     }

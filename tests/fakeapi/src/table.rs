@@ -82,6 +82,7 @@ fn columns(plural: &str) -> Vec<Value> {
             s("Age"),
         ],
         "clusterpolicies" => vec![s("Name"), s("Status"), s("Age")],
+        p if crate::dra::table::has_columns(p) => crate::dra::table::columns(p),
         _ => vec![s("Name"), s("Age")],
     }
 }
@@ -318,6 +319,9 @@ fn cells(plural: &str, o: &Value) -> Vec<Value> {
             s("/status/state", ""),
             json!(age(o, "/metadata/creationTimestamp")),
         ],
+        p if crate::dra::table::has_columns(p) => {
+            crate::dra::table::cells(p, o, age(o, "/metadata/creationTimestamp"))
+        }
         _ => vec![name, json!(age(o, "/metadata/creationTimestamp"))],
     }
 }

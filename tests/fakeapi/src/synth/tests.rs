@@ -10,7 +10,8 @@ fn spec_parses_and_prints() {
             nodes: 10,
             mig_nodes: 3,
             pods: 7,
-            seed: 9
+            seed: 9,
+            dra_nodes: 0
         }
     );
     assert_eq!(spec.to_string().parse::<Spec>().unwrap(), spec);
@@ -120,4 +121,34 @@ fn generate_serves_the_cluster_as_built() {
     assert_eq!(api.list("pods").len(), 300);
     assert_eq!(expected.nodes.len(), 5);
     assert!(!api.scheduler_enabled());
+}
+
+#[test]
+fn dra_nodes_come_with_slices_and_classes() {
+    let spec: Spec = "nodes=4,mig=1,pods=10,dra=3".parse().unwrap();
+    assert_eq!(spec.dra_nodes, 3);
+    assert_eq!(spec.to_string(), "nodes=4,mig=1,pods=10,seed=1,dra=3");
+    let plain: Spec = "nodes=4,mig=1,pods=10".parse().unwrap();
+    assert_eq!(plain.to_string(), "nodes=4,mig=1,pods=10,seed=1");
+    assert_eq!(objects(&spec).expected, objects(&plain).expected);
+    let (api, _) = generate(&spec);
+    assert_eq!(api.list("nodes").len(), 7);
+    assert_eq!(api.list("deviceclasses").len(), 3);
+    let slices = api.list("resourceslices");
+    assert_eq!(slices.len(), 3);
+    let uuids: std::collections::HashSet<String> = slices
+        .iter()
+        .flat_map(|s| s["spec"]["devices"].as_array().unwrap().clone())
+        .map(|d| {
+            d["attributes"]["uuid"]["string"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(uuids.len(), 12);
+    assert_eq!(
+        slices[0]["spec"]["pool"]["name"],
+        slices[0]["spec"]["nodeName"]
+    );
 }
