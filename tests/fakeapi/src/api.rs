@@ -72,6 +72,7 @@ pub(crate) struct Inner {
     pub wake: Arc<Notify>,
     pub logs: Mutex<HashMap<String, String>>,
     pub controllers_started: AtomicBool,
+    pub migmanager: crate::migmanager::State,
     pub dra: crate::dra::DraState,
 }
 
@@ -125,6 +126,7 @@ impl FakeApi {
                 wake,
                 logs: Mutex::new(HashMap::new()),
                 controllers_started: AtomicBool::new(false),
+                migmanager: Default::default(),
                 dra: Default::default(),
             }),
         };

@@ -29,6 +29,11 @@ fn sub_kind(r: &Resource, kind: &'static str) -> &'static str {
     }
 }
 
+/// The group and version of a subresource served in another group (`pods/eviction`: policy/v1).
+fn sub_group_version(kind: &str) -> Option<(&'static str, &'static str)> {
+    (kind == "Eviction").then_some(("policy", "v1"))
+}
+
 /// The served groups with their served versions, preferred first.
 pub(crate) fn served_groups(api: &FakeApi) -> Vec<(&'static str, Vec<&'static str>)> {
     resources::group_versions()
@@ -65,10 +70,15 @@ fn resource_entries(group: &str, version: &str) -> Vec<Value> {
         }
         out.push(e);
         for (sub, kind, verbs) in r.subresources {
-            out.push(json!({
+            let mut e = json!({
                 "name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
                 "kind": sub_kind(r, kind), "verbs": verbs,
-            }));
+            });
+            if let Some((g, v)) = sub_group_version(kind) {
+                e["group"] = json!(g);
+                e["version"] = json!(v);
+            }
+            out.push(e);
         }
     }
     out
@@ -120,7 +130,13 @@ fn aggregated_resources(group: &str, version: &str) -> Vec<Value> {
                 e["subresources"] = r
                     .subresources
                     .iter()
-                    .map(|(s, k, v)| json!({"subresource": s, "responseKind": kind(sub_kind(r, k)), "verbs": v}))
+                    .map(|(s, k, v)| {
+                        let rk = match sub_group_version(k) {
+                            Some((g, ver)) => json!({"group": g, "version": ver, "kind": k}),
+                            None => kind(sub_kind(r, k)),
+                        };
+                        json!({"subresource": s, "responseKind": rk, "verbs": v})
+                    })
                     .collect();
             }
             e

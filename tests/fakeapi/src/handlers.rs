@@ -29,7 +29,7 @@ pub(crate) fn present(t: &Target, obj: &Value, in_list: bool) -> Value {
         obj.clone()
     };
     crate::dra::at_version(t.res, &mut o);
-    if in_list && !t.res.group.contains(".k8s-sigs.io") {
+    if in_list && !crate::resources::is_custom_group(t.res.group) {
         if let Some(m) = o.as_object_mut() {
             m.remove("apiVersion");
             m.remove("kind");

@@ -337,6 +337,7 @@ async fn dispatch(api: &FakeApi, req: &Req) -> ApiResult<Reply> {
         }
         (&Method::POST, false, None) => handlers::create(api, &t, req)?,
         (&Method::POST, true, Some("binding")) => special::bind(api, &t, req)?,
+        (&Method::POST, true, Some("eviction")) => crate::eviction::evict(api, &t, req)?,
         (&Method::PUT, true, _) => handlers::update(api, &t, req)?,
         (&Method::PATCH, true, _) => handlers::patch(api, &t, req)?,
         (&Method::DELETE, true, None) => delete::delete(api, &t, req)?,

@@ -200,6 +200,7 @@ pub fn validate(res: &Resource, obj: &Value) -> ApiResult<()> {
                 &mut causes,
             );
         }
+        "poddisruptionbudgets" => crate::eviction::validate_pdb(obj, &mut causes),
         _ => {}
     }
     if causes.is_empty() {
@@ -370,6 +371,9 @@ pub fn initial_status(res: &Resource, obj: &Value) -> Option<Value> {
             "numberMisscheduled": 0, "numberReady": 0,
         })),
         "deployments" | "replicasets" | "statefulsets" => Some(json!({})),
+        "poddisruptionbudgets" => Some(json!({
+            "disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0,
+        })),
         _ => None,
     }
 }

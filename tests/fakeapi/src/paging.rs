@@ -189,7 +189,7 @@ pub(crate) fn list_bytes(api: &FakeApi, t: &Target, q: &Query) -> ApiResult<Byte
     let head = json!({"kind": kind, "apiVersion": api_version, "metadata": list_meta(&page)});
     let head = serde_json::to_vec(&head).unwrap_or_default();
     // Cached item JSON is only valid where `present` merely drops apiVersion and kind.
-    let plain = t.res.group != "events.k8s.io" && !t.res.group.contains(".k8s-sigs.io");
+    let plain = t.res.group != "events.k8s.io" && !crate::resources::is_custom_group(t.res.group);
     let size: usize = if plain {
         page.items.iter().map(|e| e.item_json().len() + 1).sum()
     } else {

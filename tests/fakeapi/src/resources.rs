@@ -86,6 +86,7 @@ macro_rules! res {
 
 const POD_SUB: &[(&str, &str, &[&str])] = &[
     ("binding", "Binding", &["create"]),
+    ("eviction", "Eviction", &["create"]),
     ("log", "Pod", &["get"]),
     ("status", "", &["get", "patch", "update"]),
 ];
@@ -349,6 +350,28 @@ pub static RESOURCES: &[Resource] = &[
         &[]
     ),
     res!(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        true,
+        &["pdb"],
+        &[],
+        STATUS
+    ),
+    res!(
+        "nvidia.com",
+        "v1",
+        "clusterpolicies",
+        "clusterpolicy",
+        "ClusterPolicy",
+        false,
+        &[],
+        &[],
+        STATUS
+    ),
+    res!(
         "nfd.k8s-sigs.io",
         "v1alpha1",
         "nodefeaturegroups",
@@ -471,6 +494,11 @@ pub static RESOURCES: &[Resource] = &[
         &[]
     ),
 ];
+
+/// Whether a group is served from CustomResourceDefinitions (list items keep apiVersion/kind).
+pub fn is_custom_group(group: &str) -> bool {
+    group.contains(".k8s-sigs.io") || group == "nvidia.com"
+}
 
 /// Every API group with its versions, preferred first, in discovery order (core excluded).
 pub fn group_versions() -> Vec<(&'static str, Vec<&'static str>)> {

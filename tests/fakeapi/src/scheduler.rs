@@ -15,6 +15,8 @@ pub(crate) fn start_controllers(api: &FakeApi) {
     if api.inner.controllers_started.swap(true, Ordering::SeqCst) {
         return;
     }
+    crate::eviction::start(api);
+    crate::migmanager::start(api);
     let api = api.clone();
     tokio::spawn(async move {
         let mut started = HashSet::new();

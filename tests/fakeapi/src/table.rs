@@ -74,6 +74,14 @@ fn columns(plural: &str) -> Vec<Value> {
             w("Selector"),
         ],
         "configmaps" | "secrets" => vec![s("Name"), col("Data", "integer", 0), s("Age")],
+        "poddisruptionbudgets" => vec![
+            s("Name"),
+            s("Min Available"),
+            s("Max Unavailable"),
+            col("Allowed Disruptions", "integer", 0),
+            s("Age"),
+        ],
+        "clusterpolicies" => vec![s("Name"), s("Status"), s("Age")],
         p if crate::dra::table::has_columns(p) => crate::dra::table::columns(p),
         _ => vec![s("Name"), s("Age")],
     }
@@ -292,6 +300,25 @@ fn cells(plural: &str, o: &Value) -> Vec<Value> {
                 json!(age(o, "/metadata/creationTimestamp")),
             ]
         }
+        "poddisruptionbudgets" => {
+            let intstr = |k: &str| match &o["spec"][k] {
+                Value::Null => "N/A".to_string(),
+                Value::String(v) => v.clone(),
+                v => v.to_string(),
+            };
+            vec![
+                name,
+                json!(intstr("minAvailable")),
+                json!(intstr("maxUnavailable")),
+                n("/status/disruptionsAllowed"),
+                json!(age(o, "/metadata/creationTimestamp")),
+            ]
+        }
+        "clusterpolicies" => vec![
+            name,
+            s("/status/state", ""),
+            json!(age(o, "/metadata/creationTimestamp")),
+        ],
         p if crate::dra::table::has_columns(p) => {
             crate::dra::table::cells(p, o, age(o, "/metadata/creationTimestamp"))
         }
