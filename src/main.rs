@@ -1,7 +1,7 @@
 //! `kubectl-mig`: a kubectl plugin to plan, install, see and test NVIDIA MIG on Kubernetes.
 
 mod cli;
-mod client;
+mod cluster;
 mod completion;
 mod describe;
 mod error;
@@ -22,8 +22,8 @@ use std::io::Write;
 
 fn main() {
     // Before any thread starts: kube must not read the proxy variables itself.
-    client::proxy::take_env();
-    if let Some(code) = completion::hidden_entry() {
+    cluster::proxy::take_env();
+    if let Some(code) = completion::hidden_entry(command) {
         std::process::exit(code);
     }
     let cli = match Cli::try_parse() {
@@ -54,7 +54,7 @@ fn run(cli: Cli) -> Result<()> {
     let result = match &cli.command {
         Command::Profiles(args) => plan::profiles::run(args, &mut out),
         Command::Plan(args) => plan::run(args, &mut out),
-        Command::Completion(args) => completion::run(args, &mut out),
+        Command::Completion(args) => completion::run(args, command(), &mut out),
         _ => runtime()?.block_on(run_async(&cli, &mut out)),
     };
     let flushed = out.flush();
@@ -72,6 +72,11 @@ async fn run_async(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Status(args) => install::status::run(global, args, out).await,
         Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
     }
+}
+
+/// The whole command line definition, for completion and man pages.
+pub(crate) fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -110,8 +110,8 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// The connection flags as the client layer takes them.
-    pub fn connect_options(&self) -> crate::client::ConnectOptions {
-        crate::client::ConnectOptions {
+    pub fn connect_options(&self) -> crate::cluster::ConnectOptions {
+        crate::cluster::ConnectOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             cluster: self.cluster.clone(),

@@ -5,9 +5,8 @@
 
 use super::words::{Target, Typed};
 use super::{live, values, words};
-use crate::cli::Cli;
-use crate::client::ConnectOptions;
-use clap::{Arg, CommandFactory, ValueHint};
+use crate::cluster::ConnectOptions;
+use clap::{Arg, ValueHint};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -19,19 +18,19 @@ const DIRECTIVE_NO_FILES: u32 = 4;
 /// The hidden entries, checked before clap parses: `__complete WORDS...` (kubectl's plugin
 /// completion) and `__man DIR` (man pages for the release archive). Returns the exit code when
 /// the command line asked for one of them.
-pub fn hidden_entry() -> Option<i32> {
+pub fn hidden_entry(command: fn() -> clap::Command) -> Option<i32> {
     let mut args = std::env::args_os().skip(1);
     let first = args.next()?;
     match first.to_str()? {
         "__complete" => {
             let words: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
-            let text = complete(&words).render();
+            let text = complete(&command(), &words).render();
             let written = std::io::stdout().lock().write_all(text.as_bytes());
             Some(if written.is_ok() { 0 } else { 1 })
         }
         "__man" => {
             let dir = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
-            match crate::completion::man_pages(&dir) {
+            match super::man_pages(command(), &dir) {
                 Ok(()) => Some(0),
                 Err(err) => {
                     eprintln!("error: {err}");
@@ -89,8 +88,8 @@ impl Completions {
 }
 
 /// Completes the last of `words` (the words after `kubectl mig`).
-pub fn complete(words: &[String]) -> Completions {
-    let mut root = Cli::command();
+pub fn complete(root: &clap::Command, words: &[String]) -> Completions {
+    let mut root = root.clone();
     root.build();
     let typed = words::read(&root, words);
     let cmd = words::chosen(&root, &typed);
@@ -236,7 +235,7 @@ mod tests {
 
     fn complete_words(words: &[&str]) -> Completions {
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        complete(&words)
+        complete(&crate::command(), &words)
     }
 
     fn values_of(words: &[&str]) -> Vec<String> {
@@ -250,7 +249,7 @@ mod tests {
     #[test]
     fn subcommands_come_from_clap() {
         let all = values_of(&[""]);
-        let expected: Vec<String> = Cli::command()
+        let expected: Vec<String> = crate::command()
             .get_subcommands()
             .map(|s| s.get_name().to_string())
             .collect();

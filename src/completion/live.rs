@@ -2,8 +2,8 @@
 //! the kubeconfig flags already typed and a short timeout; any failure gives no candidates.
 
 use super::complete::Candidate;
-use crate::client::ConnectOptions;
-use crate::client::{self, fold_list, Cluster, Op};
+use crate::cluster::ConnectOptions;
+use crate::cluster::{self, fold_list, Cluster, Op};
 use crate::mig::strategy;
 use crate::model::capacity;
 use crate::model::node::{NodeInfo, RawNode};
@@ -56,7 +56,7 @@ pub fn lookup(global: &ConnectOptions, what: Lookup) -> Option<Vec<Candidate>> {
         return None;
     };
     runtime.block_on(bounded(async move {
-        let cluster = client::connect(&global).await.ok()?;
+        let cluster = cluster::connect(&global).await.ok()?;
         match what {
             Lookup::Nodes { all } => nodes(&cluster, all).await,
             Lookup::OfferingNodes { profile } => offers(&cluster)

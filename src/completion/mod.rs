@@ -56,15 +56,14 @@ pub struct CompletionArgs {
 const BIN: &str = "kubectl-mig";
 
 /// Runs `kubectl mig completion`.
-pub fn run(args: &CompletionArgs, out: &mut dyn Write) -> Result<()> {
-    out.write_all(script(args.shell.into()).as_bytes())
+pub fn run(args: &CompletionArgs, command: clap::Command, out: &mut dyn Write) -> Result<()> {
+    out.write_all(script(command, args.shell.into()).as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| Error::failed(format!("cannot write the completion script: {e}")))
 }
 
 /// The completion script for `shell`.
-pub fn script(shell: clap_complete::Shell) -> String {
-    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+pub fn script(mut cmd: clap::Command, shell: clap_complete::Shell) -> String {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -80,8 +79,7 @@ pub fn script(shell: clap_complete::Shell) -> String {
 
 /// Writes the man pages (`kubectl-mig.1` and one per subcommand, `kubectl-mig-describe.1`, ...)
 /// into `dir`, for the release archive (`kubectl-mig __man DIR`).
-pub fn man_pages(dir: &std::path::Path) -> Result<()> {
-    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+pub fn man_pages(cmd: clap::Command, dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .and_then(|()| clap_mangen::generate_to(cmd, dir))
         .map_err(|e| {

@@ -235,10 +235,9 @@ pub fn is_multiple(arg: &Arg) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     fn typed(words: &[&str]) -> Typed {
-        let mut root = crate::cli::Cli::command();
+        let mut root = crate::command();
         root.build();
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         read(&root, &words)

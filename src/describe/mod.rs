@@ -2,8 +2,8 @@
 
 mod render;
 
-use crate::client;
-use crate::client::ConnectOptions;
+use crate::cluster;
+use crate::cluster::ConnectOptions;
 use crate::error::{Error, Result};
 use crate::k8s::selector::Selector;
 use crate::model::capacity::{self, Usage};
@@ -64,7 +64,7 @@ pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Wri
         .transpose()
         .map_err(Error::usage)?;
     let snapshot = if args.files.is_empty() {
-        let cluster = client::connect(global).await?;
+        let cluster = cluster::connect(global).await?;
         collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
     } else {
         from_files(args, selector.as_ref())?

@@ -1,7 +1,7 @@
 //! Server-side apply of the plain objects in `manifests`, and reading/deleting them again,
 //! through one table of the kinds kubectl mig writes.
 
-use crate::client::{Cluster, Op};
+use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::GroupVersionKind;

@@ -1,9 +1,10 @@
 //! Recognising what runs the NVIDIA device plugin, GFD and NFD in a cluster, and who installed
 //! it, from DaemonSets alone. Pure: works on decoded DaemonSets.
 
-use crate::client::{Cluster, Op};
+use crate::cluster::{Cluster, Op};
 use crate::error::Result;
 use crate::k8s::ownership::MANAGED_BY;
+use crate::mig::strategy::Strategy;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::Container;
 use kube::api::{Api, ListParams};
@@ -94,7 +95,7 @@ pub struct Found {
     /// The image tag.
     pub version: Option<String>,
     /// The MIG strategy it runs with (`MIG_STRATEGY` or `--mig-strategy`), when set there.
-    pub strategy: Option<String>,
+    pub strategy: Option<Strategy>,
     /// Pods it should run.
     pub desired: i32,
     /// Pods ready.
@@ -186,7 +187,11 @@ pub fn classify(ds: &DaemonSet) -> Option<Found> {
     })
 }
 
-fn strategy_of(c: &Container) -> Option<String> {
+fn strategy_of(c: &Container) -> Option<Strategy> {
+    strategy_text(c).and_then(|s| Strategy::from_label(s.trim()))
+}
+
+fn strategy_text(c: &Container) -> Option<String> {
     if let Some(v) = c
         .env
         .iter()
@@ -303,7 +308,7 @@ mod tests {
             }
         );
         assert_eq!(f.version.as_deref(), Some("v0.17.0"));
-        assert_eq!(f.strategy.as_deref(), Some("single"));
+        assert_eq!(f.strategy, Some(Strategy::Single));
         assert_eq!((f.desired, f.ready), (3, 2));
     }
 
@@ -337,7 +342,7 @@ mod tests {
         let f = classify(&d).unwrap();
         assert_eq!(f.component, Component::GpuFeatureDiscovery);
         assert_eq!(f.owner, Owner::GpuOperator);
-        assert_eq!(f.strategy.as_deref(), Some("mixed"));
+        assert_eq!(f.strategy, Some(Strategy::Mixed));
     }
 
     #[test]
@@ -351,7 +356,7 @@ mod tests {
         }));
         let f = classify(&gfd).unwrap();
         assert_eq!(f.component, Component::GpuFeatureDiscovery);
-        assert_eq!(f.strategy.as_deref(), Some("mixed"));
+        assert_eq!(f.strategy, Some(Strategy::Mixed));
         let dp = ds(json!({
             "metadata": {"name": "nvdp-nvidia-device-plugin", "namespace": "nvdp"},
             "spec": {"selector": {}, "template": {"spec": {"containers": [sidecar, {"name": "nvidia-device-plugin-ctr",
@@ -360,7 +365,7 @@ mod tests {
         }));
         let f = classify(&dp).unwrap();
         assert_eq!(f.component, Component::DevicePlugin);
-        assert_eq!(f.strategy.as_deref(), Some("mixed"));
+        assert_eq!(f.strategy, Some(Strategy::Mixed));
     }
 
     #[test]

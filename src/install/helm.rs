@@ -3,18 +3,18 @@
 use super::manifests::daemons::{self, InstallConfig};
 use crate::error::{Error, Result};
 use crate::output;
-use crate::run::DryRun;
+use crate::output::DryRun;
 use std::io::Write;
 
 /// Runs the helm commands equivalent to the install, or prints them for a dry run.
 pub fn run(
     config: &InstallConfig,
-    dry_run: DryRun,
+    dry_run: Option<DryRun>,
     wait: Option<std::time::Duration>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let commands = daemons::helm_commands(config, wait);
-    if dry_run != DryRun::None {
+    if dry_run.is_some() {
         for c in &commands {
             writeln!(out, "{}", shell_words(c)).map_err(output::io_error)?;
         }
@@ -23,7 +23,7 @@ pub fn run(
     for c in &commands {
         eprintln!("+ {}", shell_words(c));
         let mut command = std::process::Command::new(&c[0]);
-        crate::client::proxy::restore_env(&mut command);
+        crate::cluster::proxy::restore_env(&mut command);
         let status = command.args(&c[1..]).status().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => missing(),
             _ => Error::failed(format!("cannot run helm: {e}")),

@@ -8,12 +8,13 @@ mod rollout;
 pub mod status;
 mod uninstall;
 
-use crate::client::ConnectOptions;
-use crate::client::{self, Cluster};
+use crate::cluster::ConnectOptions;
+use crate::cluster::{self, Cluster};
 use crate::error::{Error, Result};
 use crate::install::components::{Component, Found, Owner};
+use crate::mig::strategy::Strategy;
 use crate::output::{self, ObjectFormat};
-use crate::run::DryRun;
+use crate::output::{DryRun, DryRunFlag};
 use apply::Outcome;
 use clap::Args;
 use kube::api::DynamicObject;
@@ -43,23 +44,12 @@ Examples:
   # Delete everything kubectl mig install created
   kubectl mig uninstall";
 
-/// The MIG strategy the daemons run with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum InstallStrategy {
-    /// Every MIG device is advertised as nvidia.com/gpu (one profile per node).
-    Single,
-    /// Each profile is its own resource, nvidia.com/mig-<profile>.
-    Mixed,
-    /// MIG devices are not advertised.
-    None,
-}
-
 /// Flags of `kubectl mig install`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// MIG strategy for the device plugin and GFD.
     #[arg(long, value_enum)]
-    pub strategy: InstallStrategy,
+    pub strategy: Strategy,
     /// NVIDIA device plugin version (image tag / chart version).
     #[arg(long, value_name = "VERSION", default_value = "v0.20.0")]
     pub version: String,
@@ -76,8 +66,8 @@ pub struct InstallArgs {
     #[arg(long = "node-selector", value_name = "KEY=VALUE")]
     pub node_selector: Vec<String>,
     /// Only print the manifests (client), or have the server validate them (server).
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "client", value_name = "MODE")]
-    pub dry_run: Option<DryRun>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "client", default_value = "none", hide_default_value = true, value_parser = output::dry_run_flag(), value_name = "MODE")]
+    pub dry_run: DryRunFlag,
     /// Output format with --dry-run.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
     pub output: Option<ObjectFormat>,
@@ -99,8 +89,8 @@ pub struct InstallArgs {
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
     /// Only list what would be deleted.
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "client", value_name = "MODE")]
-    pub dry_run: Option<DryRun>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "client", default_value = "none", hide_default_value = true, value_parser = output::dry_run_flag(), value_name = "MODE")]
+    pub dry_run: DryRunFlag,
 }
 
 /// Runs `kubectl mig install`.
@@ -109,29 +99,29 @@ pub async fn install(
     args: &InstallArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if args.output.is_some() && args.dry_run.is_none() {
+    if args.output.is_some() && args.dry_run.0.is_none() {
         return Err(Error::usage(
             "-o prints the manifests only with --dry-run; add --dry-run",
         ));
     }
     let mut config = config(global, args)?;
-    let dry_run = args.dry_run.unwrap_or(DryRun::None);
+    let dry_run = args.dry_run.0;
     if args.helm {
-        if dry_run == DryRun::Server || args.output.is_some() {
+        if dry_run == Some(DryRun::Server) || args.output.is_some() {
             return Err(Error::usage(
                 "with --helm, --dry-run prints the helm commands; --dry-run=server and -o work with kubectl mig's own manifests (drop --helm)",
             ));
         }
-        if dry_run == DryRun::None {
+        if dry_run.is_none() {
             if !crate::install::helm::on_path("helm") {
                 return Err(crate::install::helm::missing());
             }
-            let cluster = client::connect(global).await?;
+            let cluster = cluster::connect(global).await?;
             let found = components::find_components(&cluster).await?;
             check_foreign(
                 &found,
                 args.force,
-                &config.strategy,
+                config.strategy,
                 Some(manifests::daemons::HELM_RELEASE),
             )?;
             reuse_nfd(&found, &mut config, Some(manifests::daemons::HELM_RELEASE));
@@ -140,23 +130,23 @@ pub async fn install(
         let wait = args.wait.then_some(args.timeout);
         return crate::install::helm::run(&config, dry_run, wait, out);
     }
-    if dry_run == DryRun::Client {
+    if dry_run == Some(DryRun::Client) {
         let objects = manifests::daemons::objects(&config);
         return output::write_objects(out, args.output.unwrap_or(ObjectFormat::Yaml), &objects);
     }
 
-    let cluster = client::connect(global).await?;
+    let cluster = cluster::connect(global).await?;
     let found = components::find_components(&cluster).await?;
-    check_foreign(&found, args.force, &config.strategy, None)?;
+    check_foreign(&found, args.force, config.strategy, None)?;
     reuse_nfd(&found, &mut config, None);
     let previous = found
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
-        .and_then(|f| f.strategy.clone());
+        .and_then(|f| f.strategy);
     warn_without_gpu_nodes(&cluster, &found).await?;
 
     let objects = manifests::daemons::objects(&config);
-    let server_dry_run = dry_run == DryRun::Server;
+    let server_dry_run = dry_run == Some(DryRun::Server);
     let mut created = Vec::new();
     let mut interrupts = crate::signals::Interrupts::arm();
     let applied = tokio::select! {
@@ -189,7 +179,7 @@ pub async fn install(
         }
         return Ok(());
     }
-    match (applied.changed, previous.as_deref()) {
+    match (applied.changed, previous) {
         (0, _) => eprintln!("Nothing changed: kubectl mig's installation is already up to date."),
         (_, Some(old)) if old != config.strategy => eprintln!(
             "Strategy changed from {old} to {}: the device plugin and GFD pods roll out with it.",
@@ -270,7 +260,7 @@ async fn apply_all(
     out: &mut dyn Write,
     created: &mut Vec<String>,
 ) -> Result<Applied> {
-    let server_dry_run = args.dry_run == Some(DryRun::Server);
+    let server_dry_run = args.dry_run.0 == Some(DryRun::Server);
     let suffix = if server_dry_run {
         " (server dry run)"
     } else {
@@ -369,13 +359,8 @@ fn config(global: &ConnectOptions, args: &InstallArgs) -> Result<InstallConfig> 
         crate::k8s::names::check_name("RuntimeClass name", rc)
             .map_err(|e| Error::usage(e.to_string()))?;
     }
-    let strategy = match args.strategy {
-        InstallStrategy::Single => "single",
-        InstallStrategy::Mixed => "mixed",
-        InstallStrategy::None => "none",
-    };
     Ok(InstallConfig {
-        strategy: strategy.into(),
+        strategy: args.strategy,
         version: args.version.clone(),
         namespace: global
             .namespace
@@ -397,7 +382,7 @@ fn owned(obj: &DynamicObject) -> bool {
 fn check_foreign(
     found: &[Found],
     force: bool,
-    strategy: &str,
+    strategy: Strategy,
     helm_release: Option<&str>,
 ) -> Result<()> {
     let foreign: Vec<&Found> = found
@@ -482,5 +467,5 @@ pub async fn uninstall(
     args: &UninstallArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    uninstall::run(global, args.dry_run, out).await
+    uninstall::run(global, args.dry_run.0, out).await
 }

@@ -1,10 +1,10 @@
 //! `kubectl mig install --wait`: wait for the daemons' rollout, then for the GPU nodes to
 //! advertise MIG devices the way the strategy names them; on timeout, say which nodes lag and why.
 
-use crate::client::{Cluster, Op};
+use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use crate::install::manifests::daemons::InstallConfig;
-use crate::mig::strategy::STRATEGY_LABEL;
+use crate::mig::strategy::{Strategy, STRATEGY_LABEL};
 use crate::model::capacity;
 use crate::output::progress::Progress;
 use crate::snapshot::live;
@@ -44,12 +44,12 @@ async fn daemonset_states(cluster: &Cluster, cfg: &InstallConfig) -> Result<Vec<
 }
 
 /// GPU nodes whose labels or resources do not yet match the strategy.
-fn lagging_nodes(report: &capacity::Report, strategy: &str) -> Vec<(String, String)> {
+fn lagging_nodes(report: &capacity::Report, strategy: Strategy) -> Vec<(String, String)> {
     report
         .nodes
         .iter()
         .filter_map(|n| {
-            if n.strategy.as_str() != strategy {
+            if n.strategy != strategy {
                 return Some((
                     n.name.clone(),
                     format!("GFD reports strategy {} ({STRATEGY_LABEL})", n.strategy),
@@ -107,7 +107,7 @@ pub async fn wait(
     loop {
         let (nodes, listed) = live::gpu_nodes(cluster, selector.as_deref()).await?;
         let labels_only = capacity::report(&nodes, &capacity::Usage::default());
-        let lagging = lagging_nodes(&labels_only, &cfg.strategy);
+        let lagging = lagging_nodes(&labels_only, cfg.strategy);
         if lagging.is_empty() {
             let report = match live::usage(cluster, &nodes, listed).await {
                 Ok(usage) => capacity::report(&nodes, &usage),

@@ -1,9 +1,10 @@
 //! `kubectl mig status`: what runs the device plugin, GFD and NFD, and with which strategy.
 
-use crate::client::ConnectOptions;
-use crate::client::{self, Cluster, Op};
+use crate::cluster::ConnectOptions;
+use crate::cluster::{self, Cluster, Op};
 use crate::error::Result;
 use crate::install::components::{Component, Found};
+use crate::mig::strategy::Strategy;
 use crate::model::problems::{problem, Problem, Severity};
 use crate::output::table::Table;
 use crate::output::{self, Format};
@@ -44,7 +45,7 @@ struct StatusReport {
 
 /// Runs `kubectl mig status`.
 pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let cluster = client::connect(global).await?;
+    let cluster = cluster::connect(global).await?;
     let mut components = super::components::find_components(&cluster).await?;
     components.sort_by(|a, b| {
         (a.component, &a.namespace, &a.name).cmp(&(b.component, &b.namespace, &b.name))
@@ -165,7 +166,7 @@ fn diagnose(
             "keep one: kubectl mig uninstall, helm uninstall, or the GPU Operator's devicePlugin.enabled=false".into(),
         ));
     }
-    let strategy = |c: &Found| c.strategy.clone().unwrap_or_else(|| "none".into());
+    let strategy = |c: &Found| c.strategy.unwrap_or(Strategy::None);
     for dp in &plugins {
         for gfd in of(Component::GpuFeatureDiscovery) {
             if strategy(dp) != strategy(gfd) {
@@ -237,7 +238,7 @@ fn render_table(report: &StatusReport, wide: bool) -> String {
                 c.name.clone(),
                 c.owner.to_string(),
                 c.version.clone().unwrap_or_else(|| "-".into()),
-                c.strategy.clone().unwrap_or_else(|| "-".into()),
+                c.strategy.map_or_else(|| "-".into(), |s| s.to_string()),
                 c.desired.to_string(),
                 c.ready.to_string(),
             ];

@@ -1,13 +1,13 @@
 //! `kubectl mig uninstall`: delete exactly what `kubectl mig install` created (found by its
 //! labels), workloads first, and the namespace only when nothing else lives in it.
 
-use crate::client::ConnectOptions;
-use crate::client::{self, Cluster, Op};
+use crate::cluster::ConnectOptions;
+use crate::cluster::{self, Cluster, Op};
 use crate::error::Result;
 use crate::install::apply::{self, KINDS};
 use crate::k8s::ownership::{MANAGED_BY, PART_OF};
 use crate::output;
-use crate::run::DryRun;
+use crate::output::DryRun;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::{verbs, Discovery, Scope};
 use std::io::Write;
@@ -27,7 +27,7 @@ pub async fn run(
     dry_run: Option<DryRun>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let cluster = client::connect(global).await?;
+    let cluster = cluster::connect(global).await?;
     let selector = selector();
     // Reverse apply order: workloads go first, namespaces and CRDs last.
     let mut found: Vec<(&str, &str, DynamicObject)> = Vec::new();
@@ -57,7 +57,7 @@ pub async fn run(
         return Ok(());
     }
     let suffix = match dry_run {
-        None | Some(DryRun::None) => "",
+        None => "",
         Some(DryRun::Client) => " (dry run)",
         Some(DryRun::Server) => " (server dry run)",
     };
@@ -86,9 +86,7 @@ pub async fn run(
             }
         }
         match dry_run {
-            None | Some(DryRun::None) => {
-                apply::delete(&cluster, api_version, kind, ns, &name, false).await?
-            }
+            None => apply::delete(&cluster, api_version, kind, ns, &name, false).await?,
             Some(DryRun::Server) => {
                 apply::delete(&cluster, api_version, kind, ns, &name, true).await?
             }

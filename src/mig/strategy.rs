@@ -2,7 +2,6 @@
 //! for. `single`: every device is `nvidia.com/gpu` and the product label ends in `-MIG-<profile>`;
 //! `mixed`: each profile is its own `nvidia.com/mig-<profile>`.
 
-use crate::model::node::NodeInfo;
 use serde::Serialize;
 use std::fmt;
 
@@ -21,17 +20,17 @@ pub const MIG_CONFIG_LABEL: &str = "nvidia.com/mig.config";
 /// The MIG manager's progress label.
 pub const MIG_CONFIG_STATE_LABEL: &str = "nvidia.com/mig.config.state";
 
-const MIG_RESOURCE_PREFIX: &str = "nvidia.com/mig-";
+pub const MIG_RESOURCE_PREFIX: &str = "nvidia.com/mig-";
 
 /// How a node's device plugin advertises MIG devices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
-    /// All MIG devices are `nvidia.com/gpu`.
+    /// Every MIG device is advertised as nvidia.com/gpu (one profile per node).
     Single,
-    /// One resource per profile.
+    /// Each profile is its own resource, nvidia.com/mig-<profile>.
     Mixed,
-    /// No MIG devices are advertised.
+    /// MIG devices are not advertised.
     None,
 }
 
@@ -121,52 +120,6 @@ pub fn model_of_product(product: &str) -> &str {
     base.strip_prefix("NVIDIA-").unwrap_or(base)
 }
 
-/// The profiles a mixed-strategy node's GFD labels describe (`nvidia.com/mig-<p>.count`), with
-/// their counts.
-pub fn labelled_profiles(node: &NodeInfo) -> Vec<(&str, i64)> {
-    node.labels
-        .iter()
-        .filter_map(|(k, v)| {
-            let profile = k
-                .strip_prefix(MIG_RESOURCE_PREFIX)?
-                .strip_suffix(".count")?;
-            Some((profile, crate::k8s::quantity::parse(v)?))
-        })
-        .collect()
-}
-
-/// The node's strategy and where it came from: GFD's label when present, else inferred from
-/// what it exposes (`nvidia.com/mig-*` resources → mixed; `nvidia.com/gpu` with a `-MIG-<p>`
-/// product → single; otherwise none).
-pub fn detect(node: &NodeInfo) -> (Strategy, Source) {
-    if let Some(strategy) = node
-        .labels
-        .get(STRATEGY_LABEL)
-        .and_then(|v| Strategy::from_label(v))
-    {
-        return (strategy, Source::Label);
-    }
-    let has_mig_resources = node
-        .capacity
-        .keys()
-        .chain(node.allocatable.keys())
-        .any(|r| profile_of_resource(r).is_some());
-    let strategy = if has_mig_resources {
-        Strategy::Mixed
-    } else if node
-        .labels
-        .get(PRODUCT_LABEL)
-        .and_then(|p| profile_of_product(p))
-        .is_some()
-        && node.allocatable.contains_key(GPU_RESOURCE)
-    {
-        Strategy::Single
-    } else {
-        Strategy::None
-    };
-    (strategy, Source::Inferred)
-}
-
 /// Orders profile names smallest first: by compute slices, then memory, then name.
 pub fn profile_order(profile: &str) -> (u32, u32, String) {
     // The catalog's parser orders `1g.5gb` < `1g.5gb+me` < `1g.10gb`; unknown names sort last.
@@ -179,52 +132,6 @@ pub fn profile_order(profile: &str) -> (u32, u32, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn node(labels: &[(&str, &str)], alloc: &[(&str, i64)]) -> NodeInfo {
-        NodeInfo {
-            name: "n".into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            allocatable: alloc.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            capacity: alloc.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn label_wins() {
-        let n = node(
-            &[(STRATEGY_LABEL, "single")],
-            &[("nvidia.com/mig-1g.5gb", 7)],
-        );
-        assert_eq!(detect(&n), (Strategy::Single, Source::Label));
-    }
-
-    #[test]
-    fn infers_mixed_from_mig_resources_even_at_zero() {
-        let n = node(&[], &[("nvidia.com/gpu", 0), ("nvidia.com/mig-3g.47gb", 1)]);
-        assert_eq!(detect(&n), (Strategy::Mixed, Source::Inferred));
-    }
-
-    #[test]
-    fn infers_single_from_product() {
-        let n = node(
-            &[(PRODUCT_LABEL, "NVIDIA-A100-SXM4-40GB-MIG-1g.5gb")],
-            &[("nvidia.com/gpu", 56)],
-        );
-        assert_eq!(detect(&n), (Strategy::Single, Source::Inferred));
-    }
-
-    #[test]
-    fn infers_none_for_whole_gpus() {
-        let n = node(
-            &[(PRODUCT_LABEL, "NVIDIA-H100-80GB-HBM3")],
-            &[("nvidia.com/gpu", 8)],
-        );
-        assert_eq!(detect(&n), (Strategy::None, Source::Inferred));
-    }
 
     #[test]
     fn names() {

@@ -214,7 +214,7 @@ pub fn report(nodes: &[NodeInfo], usage: &Usage) -> Report {
 }
 
 fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -> NodeReport {
-    let (strategy, source) = strategy::detect(node);
+    let (strategy, source) = crate::model::strategy::detect(node);
     let product = node.labels.get(strategy::PRODUCT_LABEL).cloned();
     let single_profile = product
         .as_deref()

@@ -5,4 +5,5 @@ pub mod capacity;
 pub mod node;
 pub mod offers;
 pub mod problems;
+pub mod strategy;
 pub mod tables;

@@ -134,7 +134,11 @@ pub fn diagnose(
 
     let capable = node.labels.get(strategy::CAPABLE_LABEL).map(String::as_str) == Some("true");
     let product_mig = product.and_then(strategy::profile_of_product).is_some();
-    if capable && !exposes_mig && !product_mig && strategy::labelled_profiles(node).is_empty() {
+    if capable
+        && !exposes_mig
+        && !product_mig
+        && crate::model::strategy::labelled_profiles(node).is_empty()
+    {
         out.push(problem(
             "MIG_NOT_ENABLED",
             Severity::Info,
@@ -172,7 +176,7 @@ fn strategy_mismatch(
     gpu_alloc: i64,
     out: &mut Vec<Problem>,
 ) {
-    let labelled_mig = strategy::labelled_profiles(node)
+    let labelled_mig = crate::model::strategy::labelled_profiles(node)
         .iter()
         .any(|(_, c)| *c > 0);
     let message = match strategy {
@@ -200,7 +204,7 @@ fn advertised_but_missing(
     gpu_alloc: i64,
     out: &mut Vec<Problem>,
 ) {
-    for (profile, count) in strategy::labelled_profiles(node) {
+    for (profile, count) in crate::model::strategy::labelled_profiles(node) {
         let resource = strategy::mig_resource(profile);
         if count > 0 && allocatable(resources, &resource).unwrap_or(0) == 0 {
             if !exposes_mig && gpu_alloc > 0 && out.iter().any(|p| p.code == "STRATEGY_MISMATCH") {
@@ -264,7 +268,7 @@ fn count_mismatch(
             node.name
         )
     };
-    for (profile, count) in strategy::labelled_profiles(node) {
+    for (profile, count) in crate::model::strategy::labelled_profiles(node) {
         let resource = strategy::mig_resource(profile);
         match allocatable(resources, &resource) {
             Some(alloc) if alloc > 0 && alloc != count => out.push(problem(

@@ -8,6 +8,37 @@ use crate::error::{Error, Result};
 use serde::Serialize;
 use std::io::Write;
 
+/// `--dry-run`, as kubectl spells it: the absence of the flag means doing it for real.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    /// Only print what would be sent.
+    Client,
+    /// Ask the server to validate without persisting.
+    Server,
+}
+
+/// The `--dry-run` flag as typed: absent or `none` (kubectl's spelling of a real run) is `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DryRunFlag(pub Option<DryRun>);
+
+/// Parses `--dry-run[=client|server|none]` into a [`DryRunFlag`], keeping the values listed for
+/// help and completion.
+pub fn dry_run_flag() -> impl clap::builder::TypedValueParser<Value = DryRunFlag> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("client").help("Only print what would be sent"),
+        PossibleValue::new("server").help("Ask the server to validate without persisting"),
+        PossibleValue::new("none").help("Do it for real (kubectl's default)"),
+    ])
+    .map(|v| {
+        DryRunFlag(match v.as_str() {
+            "client" => Some(DryRun::Client),
+            "server" => Some(DryRun::Server),
+            _ => None,
+        })
+    })
+}
+
 /// `-o` for commands that print a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::mig::aks::{self, GpuInstanceProfile, VmSize};
 use crate::mig::catalog::{Gpu, Profile};
+use crate::mig::strategy::Strategy;
 use crate::plan::PlanArgs;
 use serde::Serialize;
 
@@ -63,7 +64,7 @@ pub(crate) struct Instances {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StrategyPlan {
-    pub(crate) strategy: &'static str,
+    pub(crate) strategy: Strategy,
     /// The extended resource the device plugin advertises and pods request.
     pub(crate) resource: String,
     pub(crate) allocatable_per_node: u32,
@@ -184,7 +185,7 @@ pub(crate) fn assemble(
          ?api-version={MIN_API_VERSION}"
     );
     let run_command = format!("kubectl mig run --profile {}", profile.name);
-    let strategy = |strategy: &'static str, resource: String| StrategyPlan {
+    let strategy = |strategy: Strategy, resource: String| StrategyPlan {
         strategy,
         resource,
         allocatable_per_node: per_node,
@@ -222,8 +223,11 @@ pub(crate) fn assemble(
             // single: every MIG device is a plain GPU; mixed: one resource per profile, named
             // `nvidia.com/mig-<profile>` (the AKS guide's prose drops the dash; its describe
             // output and pod spec have it).
-            strategy("single", "nvidia.com/gpu".to_string()),
-            strategy("mixed", format!("nvidia.com/mig-{}", profile.name)),
+            strategy(
+                Strategy::Single,
+                Strategy::Single.resource_for(profile.name),
+            ),
+            strategy(Strategy::Mixed, Strategy::Mixed.resource_for(profile.name)),
         ],
         az_command,
         arm: ArmRequest {

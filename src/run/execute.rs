@@ -1,7 +1,7 @@
 //! Running the test pod of `kubectl mig run`: create it, follow it to its end, and delete it
 //! whatever happens (unless `--keep`), never touching a pod it did not create.
 
-use crate::client::{Cluster, Op};
+use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use crate::run::follow::{self, Start};
 use crate::run::placement::{self, Placement};

@@ -1,7 +1,7 @@
 //! Following a test pod to its end: a watch that resumes after dropped streams, progress on a
 //! terminal, logs streamed as they come, and the container's exit code.
 
-use crate::client::{Cluster, Op};
+use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use crate::output::progress::Progress;
 use futures::{AsyncBufReadExt, StreamExt};

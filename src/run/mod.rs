@@ -5,13 +5,13 @@ mod follow;
 mod placement;
 mod pod;
 
-use crate::client::ConnectOptions;
-use crate::client::{self, Op};
+use crate::cluster::ConnectOptions;
+use crate::cluster::{self, Op};
 use crate::error::{Error, Result};
 use crate::mig::strategy::Strategy;
 use crate::model::capacity;
 use crate::model::node::{NodeInfo, Taint};
-use crate::output::{self, ObjectFormat};
+use crate::output::{self, DryRun, DryRunFlag, ObjectFormat};
 use crate::snapshot::live;
 use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
@@ -37,26 +37,18 @@ Examples:
   # Your own image and command
   kubectl mig run --profile 1g.10gb --image nvcr.io/nvidia/pytorch:24.10-py3 -- python -c 'import torch; print(torch.cuda.get_device_name())'";
 
-/// `--strategy` of `run`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum StrategyArg {
-    /// Detect from the cluster.
-    Auto,
-    /// Every MIG device is nvidia.com/gpu.
-    Single,
-    /// Each profile is nvidia.com/mig-<profile>.
-    Mixed,
-}
+/// `--strategy` of `run`: `auto` (from the cluster) or a strategy the pod's resource name follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StrategyChoice(pub Option<Strategy>);
 
-/// `--dry-run` values, as kubectl spells them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum DryRun {
-    /// Only print what would be sent.
-    Client,
-    /// Ask the server to validate without persisting.
-    Server,
-    /// Do it for real (kubectl's default).
-    None,
+fn strategy_choice() -> impl clap::builder::TypedValueParser<Value = StrategyChoice> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new([
+        clap::builder::PossibleValue::new("auto").help("Detect from the cluster"),
+        clap::builder::PossibleValue::new("single").help("Every MIG device is nvidia.com/gpu"),
+        clap::builder::PossibleValue::new("mixed").help("Each profile is nvidia.com/mig-<profile>"),
+    ])
+    .map(|v| StrategyChoice(Strategy::from_label(&v)))
 }
 
 /// Flags of `kubectl mig run`.
@@ -75,14 +67,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "NODE")]
     pub node: Option<String>,
     /// How MIG devices are named: auto (from the cluster), single or mixed.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
-    pub strategy: StrategyArg,
+    #[arg(long, default_value = "auto", value_parser = strategy_choice())]
+    pub strategy: StrategyChoice,
     /// Container image.
     #[arg(long, value_name = "IMAGE", default_value = crate::run::DEFAULT_IMAGE)]
     pub image: String,
     /// Only print the pod (client), or have the server validate it (server).
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "client", value_name = "MODE")]
-    pub dry_run: Option<DryRun>,
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "client", default_value = "none", hide_default_value = true, value_parser = output::dry_run_flag(), value_name = "MODE")]
+    pub dry_run: DryRunFlag,
     /// Output format of the pod with --dry-run.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
     pub output: Option<ObjectFormat>,
@@ -129,18 +121,14 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
             )));
         }
     }
-    if args.output.is_some() && args.dry_run.is_none() {
+    if args.output.is_some() && args.dry_run.0.is_none() {
         return Err(Error::usage(
             "-o prints the pod only with --dry-run; add --dry-run (or --dry-run=server)",
         ));
     }
-    let dry_run = args.dry_run.unwrap_or(DryRun::None);
-    let fixed = match args.strategy {
-        StrategyArg::Auto => None,
-        StrategyArg::Single => Some(Strategy::Single),
-        StrategyArg::Mixed => Some(Strategy::Mixed),
-    };
-    if let (DryRun::Client, Some(strategy), Some(profile), None) =
+    let dry_run = args.dry_run.0;
+    let fixed = args.strategy.0;
+    if let (Some(DryRun::Client), Some(strategy), Some(profile), None) =
         (dry_run, fixed, &args.profile, &args.node)
     {
         if crate::mig::catalog::parse_profile_name(profile).is_none() {
@@ -158,7 +146,7 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
         return print_pod(out, args.output, &pod::build(&spec));
     }
 
-    let cluster = client::connect(global).await?;
+    let cluster = cluster::connect(global).await?;
     let names: Vec<String> = args.node.iter().cloned().collect();
     let snapshot = live::snapshot(&cluster, &names, None, false).await?;
     if let Some(node) = snapshot.missing.first() {
@@ -215,8 +203,8 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
     };
     let pod = pod::build(&spec);
     match dry_run {
-        DryRun::Client => print_pod(out, args.output, &pod),
-        DryRun::Server => {
+        Some(DryRun::Client) => print_pod(out, args.output, &pod),
+        Some(DryRun::Server) => {
             let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
             let params = PostParams {
                 dry_run: true,
@@ -231,18 +219,16 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
                     .map_err(output::io_error),
             }
         }
-        DryRun::None => {
-            crate::run::execute::execute(&cluster, pod, args, &offers, &place, out).await
-        }
+        None => crate::run::execute::execute(&cluster, pod, args, &offers, &place, out).await,
     }
 }
 
 /// NAME, or for a printed pod a generated one, so the output works with `kubectl apply -f`
 /// (which refuses `generateName`); a created pod lets the server pick (`generateName`).
-fn pod_name(args: &RunArgs, dry_run: DryRun) -> Option<String> {
+fn pod_name(args: &RunArgs, dry_run: Option<DryRun>) -> Option<String> {
     args.name
         .clone()
-        .or_else(|| (dry_run == DryRun::Client).then(pod::generated_name))
+        .or_else(|| (dry_run == Some(DryRun::Client)).then(pod::generated_name))
 }
 
 fn command(args: &RunArgs) -> Vec<String> {
@@ -270,7 +256,7 @@ async fn spec_from_cluster(
             .filter(|t| !t.is_zero())
             .map_or(Duration::from_secs(3), |t| t.min(Duration::from_secs(3))),
     );
-    let cluster = client::connect(&quick).await.ok()?;
+    let cluster = cluster::connect(&quick).await.ok()?;
     let snapshot = match live::snapshot(&cluster, &[], None, false).await {
         Ok(snapshot) => snapshot,
         Err(err) => {
@@ -294,7 +280,7 @@ async fn spec_from_cluster(
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra.iter().cloned());
     Some(TestPod {
-        name: pod_name(args, DryRun::Client),
+        name: pod_name(args, Some(DryRun::Client)),
         namespace: cluster.namespace.clone(),
         image: args.image.clone(),
         command: command(args),
@@ -325,7 +311,7 @@ fn offline_spec(
         Vec::new()
     };
     TestPod {
-        name: pod_name(args, DryRun::Client),
+        name: pod_name(args, Some(DryRun::Client)),
         namespace,
         image: args.image.clone(),
         command: command(args),

@@ -1,7 +1,7 @@
 //! Reading what describe and run need from the cluster: the GPU nodes in one paged list, then
 //! only the pods that can hold their devices, folded page by page into per-node usage.
 
-use crate::client::{fold_list, Cluster, Op};
+use crate::cluster::{fold_list, Cluster, Op};
 use crate::error::Result;
 use crate::model::capacity::Usage;
 use crate::model::node::{NodeInfo, PodUsage, RawNode, RawPod, NVIDIA_PREFIX};

@@ -3,6 +3,7 @@
 //! into node labels. Modelled on NVIDIA's `nvidia-device-plugin` chart and NFD's own chart.
 
 use super::{labels, meta, selector};
+use crate::mig::strategy::Strategy;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ const FEATURES_D: &str = "/etc/kubernetes/node-feature-discovery/features.d";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstallConfig {
     /// `none`, `single` or `mixed`.
-    pub strategy: String,
+    pub strategy: Strategy,
     /// Device plugin version (image tag), e.g. `v0.20.0`.
     pub version: String,
     /// Namespace of everything namespaced.
@@ -86,8 +87,8 @@ fn place_on_gpu_nodes(pod_spec: &mut Value, cfg: &InstallConfig) {
 }
 
 /// A MIG strategy other than `none` needs SYS_ADMIN to read MIG devices (as NVIDIA's chart does).
-fn nvidia_security_context(strategy: &str) -> Value {
-    if strategy == "none" {
+fn nvidia_security_context(strategy: Strategy) -> Value {
+    if strategy == Strategy::None {
         json!({ "allowPrivilegeEscalation": false, "capabilities": { "drop": ["ALL"] } })
     } else {
         json!({ "capabilities": { "add": ["SYS_ADMIN"] } })
@@ -96,10 +97,10 @@ fn nvidia_security_context(strategy: &str) -> Value {
 
 fn mig_env(cfg: &InstallConfig) -> Vec<Value> {
     let mut env = vec![
-        json!({ "name": "MIG_STRATEGY", "value": cfg.strategy }),
+        json!({ "name": "MIG_STRATEGY", "value": cfg.strategy.as_str() }),
         json!({ "name": "FAIL_ON_INIT_ERROR", "value": "true" }),
     ];
-    if cfg.strategy != "none" {
+    if cfg.strategy != Strategy::None {
         env.push(json!({ "name": "NVIDIA_MIG_MONITOR_DEVICES", "value": "all" }));
     }
     env
@@ -136,7 +137,7 @@ pub fn device_plugin(cfg: &InstallConfig) -> Value {
             "imagePullPolicy": "IfNotPresent",
             "command": ["nvidia-device-plugin"],
             "env": env,
-            "securityContext": nvidia_security_context(&cfg.strategy),
+            "securityContext": nvidia_security_context(cfg.strategy),
             "volumeMounts": [
                 { "name": "kubelet-device-plugins-dir", "mountPath": "/var/lib/kubelet/device-plugins" },
                 { "name": "cdi-root", "mountPath": "/var/run/cdi" },

@@ -4,7 +4,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 
 fn cfg(strategy: &str) -> InstallConfig {
     InstallConfig {
-        strategy: strategy.into(),
+        strategy: Strategy::from_label(strategy).expect("a strategy"),
         version: "v0.20.0".into(),
         namespace: DEFAULT_NAMESPACE.into(),
         gfd: true,
