@@ -18,6 +18,7 @@ mod snapshot;
 use clap::Parser;
 use cli::{Cli, Command};
 use error::{Error, Result};
+use output::messages::Messages;
 use std::io::Write;
 
 fn main() {
@@ -34,13 +35,20 @@ fn main() {
             std::process::exit(err.exit_code());
         }
     };
-    init_logging(cli.global.verbosity);
+    let verbosity = cli.global.verbosity;
+    init_logging(verbosity);
     let code = match run(cli) {
         Ok(()) => 0,
         Err(err) => {
             let message = err.to_string();
             if !message.is_empty() {
                 eprintln!("error: {message}");
+            }
+            // -v shows what the sentence was made from.
+            if verbosity > 0 {
+                for cause in err.causes() {
+                    eprintln!("  caused by: {cause}");
+                }
             }
             err.exit_code()
         }
@@ -55,20 +63,20 @@ fn run(cli: Cli) -> Result<()> {
         Command::Profiles(args) => plan::profiles::run(args, &mut out),
         Command::Plan(args) => plan::run(args, &mut out),
         Command::Completion(args) => completion::run(args, command(), &mut out),
-        _ => runtime()?.block_on(run_async(&cli, &mut out)),
+        _ => runtime()?.block_on(run_async(&cli, &mut out, &Messages::stderr())),
     };
     let flushed = out.flush();
     result?;
     flushed.map_err(output::io_error)
 }
 
-async fn run_async(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+async fn run_async(cli: &Cli, out: &mut dyn Write, msgs: &Messages) -> Result<()> {
     let global = &cli.global.connect_options();
     match &cli.command {
-        Command::Describe(args) => describe::run(global, args, out).await,
-        Command::Run(args) => run::run(global, args, out).await,
-        Command::Install(args) => install::install(global, args, out).await,
-        Command::Uninstall(args) => install::uninstall(global, args, out).await,
+        Command::Describe(args) => describe::run(global, args, out, msgs).await,
+        Command::Run(args) => run::run(global, args, out, msgs).await,
+        Command::Install(args) => install::install(global, args, out, msgs).await,
+        Command::Uninstall(args) => install::uninstall(global, args, out, msgs).await,
         Command::Status(args) => install::status::run(global, args, out).await,
         Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
     }

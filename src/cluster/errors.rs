@@ -53,13 +53,13 @@ impl<'a> Op<'a> {
 
 /// Maps a kube error from `op` to a user error.
 pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
-    let status = match err {
+    let status = match &err {
         kube::Error::Api(status) => status,
-        other => return connect_error(other, cluster.target()),
+        _ => return connect_error(err, cluster.target()),
     };
     let server_says = one_line(&status.message);
     let code = status.code;
-    Error::failed(match code {
+    let message = match code {
         401 => format!(
             "the API server rejected your credentials for context {:?} (401 Unauthorized): they are missing or expired; refresh them (on AKS: az aks get-credentials --resource-group <rg> --name <cluster> --overwrite-existing, then kubelogin convert-kubeconfig -l azurecli) and try again",
             cluster.context
@@ -111,7 +111,8 @@ pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
             op.scope(),
             status.reason
         ),
-    })
+    };
+    Error::caused(message, err)
 }
 
 /// Which server, context and proxy a connection failure is about.
@@ -134,14 +135,14 @@ pub fn build_error(err: kube::Error, target: Target<'_>) -> Error {
         || lower.contains("client key")
         || lower.contains("identity")
     {
-        return Error::failed(format!(
+        return Error::caused(format!(
             "the client certificate or key of context {context:?} cannot be used ({chain}); check the client-certificate and client-key paths (or -data) of its user in your kubeconfig"
-        ));
+        ), err);
     }
     if lower.contains("certificate authority") || lower.contains("root cert") {
-        return Error::failed(format!(
+        return Error::caused(format!(
             "the certificate authority of context {context:?} cannot be used ({chain}); check certificate-authority (or -data) of its cluster in your kubeconfig"
-        ));
+        ), err);
     }
     connect_error(err, target)
 }
@@ -154,7 +155,7 @@ pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
         proxy,
     } = target;
     if let Some(timed_out) = find_in_chain::<super::deadline::TimedOut>(&err) {
-        return Error::failed(match timed_out {
+        let message = match timed_out {
             super::deadline::TimedOut::Answer(t) => format!(
                 "the Kubernetes API server at {server} did not answer in time (within {}, --request-timeout); check your network or VPN, or raise --request-timeout",
                 crate::k8s::duration::human(*t)
@@ -163,10 +164,12 @@ pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
                 "the Kubernetes API server at {server} started answering but did not finish within {} (--request-timeout); the server or a proxy on the way is very slow: try again, or raise --request-timeout",
                 crate::k8s::duration::human(*t)
             ),
-        });
+        };
+        return Error::caused(message, err);
     }
     if let Some(cred) = find_in_chain::<super::credentials::CredentialError>(&err) {
-        return Error::failed(cred.sentence(context));
+        let message = cred.sentence(context);
+        return Error::caused(message, err);
     }
     let chain = error_chain(&err);
     let lower = chain.to_ascii_lowercase();
@@ -178,10 +181,10 @@ pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
             || has_io(std::io::ErrorKind::ConnectionRefused)
         {
             let url = super::proxy::redact(&proxy.url.to_string());
-            return Error::failed(format!(
+            return Error::caused(format!(
                 "cannot reach the API server at {server} through the proxy {url} (from {}): {chain}; check that the proxy runs and lets you through, or add the server's host to NO_PROXY",
                 proxy.source
-            ));
+            ), err);
         }
     }
     let message = if matches!(err, kube::Error::Auth(_)) {
@@ -217,7 +220,7 @@ pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
             "cannot talk to the Kubernetes API server at {server} ({chain}); check your network and kubeconfig (kubectl config view --minify), then try again"
         )
     };
-    Error::failed(message)
+    Error::caused(message, err)
 }
 
 fn find_in_chain<'e, T: std::error::Error + 'static>(

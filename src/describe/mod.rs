@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::k8s::selector::Selector;
 use crate::model::capacity::{self, Usage};
 use crate::model::node::NodeInfo;
+use crate::output::messages::Messages;
 use crate::output::{self, style::Style, Format};
 use crate::snapshot::{capture, live as collect};
 use clap::Args;
@@ -50,7 +51,12 @@ pub struct DescribeArgs {
 }
 
 /// Runs `kubectl mig describe`.
-pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn run(
+    global: &ConnectOptions,
+    args: &DescribeArgs,
+    out: &mut dyn Write,
+    msgs: &Messages,
+) -> Result<()> {
     if !args.nodes.is_empty() && args.selector.is_some() {
         return Err(Error::usage(
             "node names cannot be given together with a selector (-l); use one or the other",
@@ -67,18 +73,18 @@ pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Wri
         let cluster = cluster::connect(global).await?;
         collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
     } else {
-        from_files(args, selector.as_ref())?
+        from_files(args, selector.as_ref(), msgs)?
     };
     let report = capacity::report(&snapshot.nodes, &snapshot.usage);
     match args.output {
         Format::Table | Format::Wide => {
             if report.nodes.is_empty() && snapshot.missing.is_empty() {
                 match &args.selector {
-                    Some(s) if !args.all => eprintln!(
+                    Some(s) if !args.all => msgs.say(format_args!(
                         "No nodes with NVIDIA GPUs match {s:?} (use --all to include nodes without GPUs)."
-                    ),
-                    Some(s) => eprintln!("No nodes match {s:?}."),
-                    None => eprintln!("No nodes with NVIDIA GPUs found (use --all to list every node)."),
+                    )),
+                    Some(s) => msgs.say(format_args!("No nodes match {s:?}.")),
+                    None => msgs.say(format_args!("No nodes with NVIDIA GPUs found (use --all to list every node).")),
                 }
             } else if !report.nodes.is_empty() {
                 let text = render::render(&report, args.output == Format::Wide, Style::detect());
@@ -106,15 +112,19 @@ pub async fn run(global: &ConnectOptions, args: &DescribeArgs, out: &mut dyn Wri
     }
 }
 
-fn from_files(args: &DescribeArgs, selector: Option<&Selector>) -> Result<collect::Snapshot> {
+fn from_files(
+    args: &DescribeArgs,
+    selector: Option<&Selector>,
+    msgs: &Messages,
+) -> Result<collect::Snapshot> {
     let capture = capture::read_files(&args.files)?;
     if let Some(first) = capture.duplicates.first() {
         let n = capture.duplicates.len();
-        eprintln!(
-            "warning: {n} object{} appear{} more than once in the captures (first {first}); each is counted once",
+        msgs.warn(format_args!(
+            "{n} object{} appear{} more than once in the captures (first {first}); each is counted once",
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" },
-        );
+        ));
     }
     if capture.nodes.is_empty() {
         return Err(Error::failed(format!(

@@ -3,6 +3,7 @@
 use super::manifests::daemons::{self, InstallConfig};
 use crate::error::{Error, Result};
 use crate::output;
+use crate::output::messages::Messages;
 use crate::output::DryRun;
 use std::io::Write;
 
@@ -12,6 +13,7 @@ pub fn run(
     dry_run: Option<DryRun>,
     wait: Option<std::time::Duration>,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
     let commands = daemons::helm_commands(config, wait);
     if dry_run.is_some() {
@@ -21,7 +23,7 @@ pub fn run(
         return Ok(());
     }
     for c in &commands {
-        eprintln!("+ {}", shell_words(c));
+        msgs.say(format_args!("+ {}", shell_words(c)));
         let mut command = std::process::Command::new(&c[0]);
         crate::cluster::proxy::restore_env(&mut command);
         let status = command.args(&c[1..]).status().map_err(|e| match e.kind() {

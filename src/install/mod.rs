@@ -13,6 +13,7 @@ use crate::cluster::{self, Cluster};
 use crate::error::{Error, Result};
 use crate::install::components::{Component, Found, Owner};
 use crate::mig::strategy::Strategy;
+use crate::output::messages::Messages;
 use crate::output::{self, ObjectFormat};
 use crate::output::{DryRun, DryRunFlag};
 use apply::Outcome;
@@ -98,6 +99,7 @@ pub async fn install(
     global: &ConnectOptions,
     args: &InstallArgs,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
     if args.output.is_some() && args.dry_run.0.is_none() {
         return Err(Error::usage(
@@ -123,12 +125,18 @@ pub async fn install(
                 args.force,
                 config.strategy,
                 Some(manifests::daemons::HELM_RELEASE),
+                msgs,
             )?;
-            reuse_nfd(&found, &mut config, Some(manifests::daemons::HELM_RELEASE));
-            warn_without_gpu_nodes(&cluster, &found).await?;
+            reuse_nfd(
+                &found,
+                &mut config,
+                Some(manifests::daemons::HELM_RELEASE),
+                msgs,
+            );
+            warn_without_gpu_nodes(&cluster, &found, msgs).await?;
         }
         let wait = args.wait.then_some(args.timeout);
-        return crate::install::helm::run(&config, dry_run, wait, out);
+        return crate::install::helm::run(&config, dry_run, wait, out, msgs);
     }
     if dry_run == Some(DryRun::Client) {
         let objects = manifests::daemons::objects(&config);
@@ -137,20 +145,20 @@ pub async fn install(
 
     let cluster = cluster::connect(global).await?;
     let found = components::find_components(&cluster).await?;
-    check_foreign(&found, args.force, config.strategy, None)?;
-    reuse_nfd(&found, &mut config, None);
+    check_foreign(&found, args.force, config.strategy, None, msgs)?;
+    reuse_nfd(&found, &mut config, None, msgs);
     let previous = found
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
         .and_then(|f| f.strategy);
-    warn_without_gpu_nodes(&cluster, &found).await?;
+    warn_without_gpu_nodes(&cluster, &found, msgs).await?;
 
     let objects = manifests::daemons::objects(&config);
     let server_dry_run = dry_run == Some(DryRun::Server);
     let mut created = Vec::new();
     let mut interrupts = crate::signals::Interrupts::arm();
     let applied = tokio::select! {
-        result = apply_all(&cluster, &objects, &config, args, out, &mut created) => {
+        result = apply_all(&cluster, &objects, &config, args, out, &mut created, msgs) => {
             result.map_err(|e| left_behind(e, &created))?
         }
         code = interrupts.next() => {
@@ -166,36 +174,38 @@ pub async fn install(
     }
     if server_dry_run {
         let validated = objects.len() - applied.unvalidated;
-        eprintln!(
+        msgs.say(format_args!(
             "The server accepted {validated} of {} objects; nothing was changed (dry run).",
             objects.len()
-        );
+        ));
         if applied.unvalidated > 0 {
-            eprintln!(
+            msgs.say(format_args!(
                 "The other {} live in namespace {ns}, which the server can validate them in once it exists (kubectl create namespace {ns}).",
                 applied.unvalidated,
                 ns = config.namespace
-            );
+            ));
         }
         return Ok(());
     }
     match (applied.changed, previous) {
-        (0, _) => eprintln!("Nothing changed: kubectl mig's installation is already up to date."),
-        (_, Some(old)) if old != config.strategy => eprintln!(
+        (0, _) => msgs.say(format_args!(
+            "Nothing changed: kubectl mig's installation is already up to date."
+        )),
+        (_, Some(old)) if old != config.strategy => msgs.say(format_args!(
             "Strategy changed from {old} to {}: the device plugin and GFD pods roll out with it.",
             config.strategy
-        ),
-        _ => eprintln!(
+        )),
+        _ => msgs.say(format_args!(
             "Installed the NVIDIA device plugin {} with the {} strategy in namespace {}.",
             config.version, config.strategy, config.namespace
-        ),
+        )),
     }
     if args.wait {
-        crate::install::rollout::wait(&cluster, &config, args.timeout, out).await?;
+        crate::install::rollout::wait(&cluster, &config, args.timeout, out, msgs).await?;
     } else {
-        eprintln!(
+        msgs.say(format_args!(
             "Check with: kubectl mig status, then kubectl mig describe (or rerun with --wait)."
-        );
+        ));
     }
     Ok(())
 }
@@ -220,7 +230,12 @@ fn check_version(version: &str) -> Result<()> {
 
 /// An NFD that kubectl mig did not install (nor the helm release `--helm` manages) is used as
 /// it is.
-fn reuse_nfd(found: &[Found], config: &mut InstallConfig, helm_release: Option<&str>) {
+fn reuse_nfd(
+    found: &[Found],
+    config: &mut InstallConfig,
+    helm_release: Option<&str>,
+    msgs: &Messages,
+) {
     if !config.nfd {
         return;
     }
@@ -233,10 +248,10 @@ fn reuse_nfd(found: &[Found], config: &mut InstallConfig, helm_release: Option<&
         .iter()
         .find(|f| f.component == Component::NfdWorker && !ours(&f.owner))
     {
-        eprintln!(
+        msgs.say(format_args!(
             "Reusing Node Feature Discovery in namespace {} (DaemonSet {}, installed by {}); make sure its master allows the nvidia.com label namespace (extraLabelNs).",
             nfd.namespace, nfd.name, nfd.owner
-        );
+        ));
         config.nfd = false;
     }
 }
@@ -259,6 +274,7 @@ async fn apply_all(
     args: &InstallArgs,
     out: &mut dyn Write,
     created: &mut Vec<String>,
+    msgs: &Messages,
 ) -> Result<Applied> {
     let server_dry_run = args.dry_run.0 == Some(DryRun::Server);
     let suffix = if server_dry_run {
@@ -309,9 +325,9 @@ async fn apply_all(
                     "{name} already exists and was not created by kubectl mig; remove it, pick another --namespace, or pass --force to take it over"
                 )));
             }
-            Some(existing) if !owned(existing) => eprintln!(
-                "warning: taking over {name} (--force): it now carries kubectl mig's labels, so kubectl mig uninstall will delete it"
-            ),
+            Some(existing) if !owned(existing) => msgs.warn(format_args!(
+                "taking over {name} (--force): it now carries kubectl mig's labels, so kubectl mig uninstall will delete it"
+            )),
             _ => {}
         }
         let (outcome, answered) =
@@ -356,8 +372,7 @@ fn config(global: &ConnectOptions, args: &InstallArgs) -> Result<InstallConfig> 
     }
     check_version(&args.version)?;
     if let Some(rc) = &args.runtime_class {
-        crate::k8s::names::check_name("RuntimeClass name", rc)
-            .map_err(|e| Error::usage(e.to_string()))?;
+        crate::k8s::names::check_name("RuntimeClass name", rc).map_err(Error::usage_from)?;
     }
     Ok(InstallConfig {
         strategy: args.strategy,
@@ -384,6 +399,7 @@ fn check_foreign(
     force: bool,
     strategy: Strategy,
     helm_release: Option<&str>,
+    msgs: &Messages,
 ) -> Result<()> {
     let foreign: Vec<&Found> = found
         .iter()
@@ -404,10 +420,10 @@ fn check_foreign(
         })
         .collect();
     if force {
-        eprintln!(
-            "warning: installing next to {} because of --force; GPUs will be advertised and labelled twice",
+        msgs.warn(format_args!(
+            "installing next to {} because of --force; GPUs will be advertised and labelled twice",
             what.join(", ")
-        );
+        ));
         return Ok(());
     }
     let first = foreign[0];
@@ -434,10 +450,12 @@ fn check_foreign(
     )))
 }
 
-async fn warn_without_gpu_nodes(cluster: &Cluster, found: &[Found]) -> Result<()> {
+async fn warn_without_gpu_nodes(cluster: &Cluster, found: &[Found], msgs: &Messages) -> Result<()> {
     let (nodes, _) = crate::snapshot::live::gpu_nodes(cluster, None).await?;
     if nodes.is_empty() {
-        eprintln!("warning: no node has NVIDIA GPUs or GPU labels yet; the daemons will start when GPU nodes join");
+        msgs.warn(format_args!(
+            "no node has NVIDIA GPUs or GPU labels yet; the daemons will start when GPU nodes join"
+        ));
     }
     let known_plugin = found.iter().any(|f| f.component == Component::DevicePlugin);
     let advertising: Vec<&str> = nodes
@@ -450,13 +468,13 @@ async fn warn_without_gpu_nodes(cluster: &Cluster, found: &[Found]) -> Result<()
         .map(|n| n.name.as_str())
         .collect();
     if !known_plugin && !advertising.is_empty() {
-        eprintln!(
-            "warning: {} node{} already advertise{} GPU or MIG devices although no device plugin kubectl mig recognises runs (e.g. {}); if another device plugin serves them (cloud-managed, or a host service), two would advertise the same GPUs",
+        msgs.warn(format_args!(
+            "{} node{} already advertise{} GPU or MIG devices although no device plugin kubectl mig recognises runs (e.g. {}); if another device plugin serves them (cloud-managed, or a host service), two would advertise the same GPUs",
             advertising.len(),
             if advertising.len() == 1 { "" } else { "s" },
             if advertising.len() == 1 { "s" } else { "" },
             advertising[0]
-        );
+        ));
     }
     Ok(())
 }
@@ -466,6 +484,7 @@ pub async fn uninstall(
     global: &ConnectOptions,
     args: &UninstallArgs,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
-    uninstall::run(global, args.dry_run.0, out).await
+    uninstall::run(global, args.dry_run.0, out, msgs).await
 }

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::install::manifests::daemons::InstallConfig;
 use crate::mig::strategy::{Strategy, STRATEGY_LABEL};
 use crate::model::capacity;
+use crate::output::messages::Messages;
 use crate::output::progress::Progress;
 use crate::snapshot::live;
 use k8s_openapi::api::apps::v1::DaemonSet;
@@ -69,9 +70,10 @@ pub async fn wait(
     cfg: &InstallConfig,
     timeout: Duration,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
     let deadline = Instant::now() + timeout;
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(msgs);
     loop {
         let states = daemonset_states(cluster, cfg).await?;
         let last = states
@@ -99,10 +101,10 @@ pub async fn wait(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    eprintln!(
+    msgs.say(format_args!(
         "Rollout complete; waiting for the GPU nodes to advertise {} MIG devices.",
         cfg.strategy
-    );
+    ));
     let selector = node_selector(cfg);
     loop {
         let (nodes, listed) = live::gpu_nodes(cluster, selector.as_deref()).await?;

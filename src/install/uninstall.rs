@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::install::apply::{self, KINDS};
 use crate::k8s::ownership::{MANAGED_BY, PART_OF};
 use crate::output;
+use crate::output::messages::Messages;
 use crate::output::DryRun;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::{verbs, Discovery, Scope};
@@ -26,6 +27,7 @@ pub async fn run(
     global: &ConnectOptions,
     dry_run: Option<DryRun>,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
     let cluster = cluster::connect(global).await?;
     let selector = selector();
@@ -44,16 +46,16 @@ pub async fn run(
             .collect();
         found = only_namespace(found, ns);
         if found.is_empty() && !everywhere.is_empty() {
-            eprintln!(
+            msgs.say(format_args!(
                 "Nothing to uninstall in namespace {ns}: kubectl mig is installed in {}; run kubectl mig uninstall -n {} (or without -n).",
                 everywhere.join(", "),
                 everywhere[0]
-            );
+            ));
             return Ok(());
         }
     }
     if found.is_empty() {
-        eprintln!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig.");
+        msgs.say(format_args!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig."));
         return Ok(());
     }
     let suffix = match dry_run {
@@ -96,7 +98,7 @@ pub async fn run(
         writeln!(out, "{shown} deleted{suffix}").map_err(output::io_error)?;
     }
     for k in kept {
-        eprintln!("{k}");
+        msgs.say(format_args!("{k}"));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Output format flags shared by the commands, and the printers for machine-readable output.
 
+pub mod messages;
 pub mod progress;
 pub mod style;
 pub mod table;

@@ -1,12 +1,13 @@
 //! One status line on stderr while something is awaited: a spinner redrawn in place on a
 //! terminal, a new line per change elsewhere (logs, CI).
 
-use std::io::IsTerminal;
+use super::messages::Messages;
 
 const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /// The status line.
 pub struct Progress {
+    messages: Messages,
     tty: bool,
     frame: usize,
     line: String,
@@ -14,10 +15,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A status line on stderr.
-    pub fn new() -> Self {
+    /// A status line among `messages`.
+    pub fn new(messages: &Messages) -> Self {
         Progress {
-            tty: std::io::stderr().is_terminal(),
+            messages: messages.clone(),
+            tty: messages.is_terminal(),
             frame: 0,
             line: String::new(),
             drawn: false,
@@ -33,7 +35,7 @@ impl Progress {
         if self.tty {
             self.tick();
         } else {
-            eprintln!("{}", self.line);
+            self.messages.say(&self.line);
         }
     }
 
@@ -41,7 +43,9 @@ impl Progress {
     pub fn tick(&mut self) {
         if self.tty && !self.line.is_empty() {
             self.frame = (self.frame + 1) % FRAMES.len();
-            eprint!("\r\x1b[2K{} {}", FRAMES[self.frame], self.line);
+            let frame = FRAMES[self.frame];
+            self.messages
+                .raw(&format!("\r\x1b[2K{frame} {}", self.line));
             self.drawn = true;
         }
     }
@@ -49,15 +53,9 @@ impl Progress {
     /// Clears the line so the next message starts clean.
     pub fn finish(&mut self) {
         if self.tty && self.drawn {
-            eprint!("\r\x1b[2K");
+            self.messages.raw("\r\x1b[2K");
             self.drawn = false;
         }
-    }
-}
-
-impl Default for Progress {
-    fn default() -> Self {
-        Progress::new()
     }
 }
 

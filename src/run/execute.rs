@@ -3,6 +3,7 @@
 
 use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
+use crate::output::messages::Messages;
 use crate::run::follow::{self, Start};
 use crate::run::placement::{self, Placement};
 use crate::run::RunArgs;
@@ -20,6 +21,7 @@ pub async fn execute(
     offers: &[placement::Offer],
     place: &Placement,
     out: &mut dyn Write,
+    msgs: &Messages,
 ) -> Result<()> {
     let ns = cluster.namespace.clone();
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &ns);
@@ -31,10 +33,10 @@ pub async fn execute(
         .await
         .map_err(|e| create_error(cluster, e))?;
     let name = created.name_any();
-    eprintln!(
+    msgs.say(format_args!(
         "pod/{name} created in namespace {ns}, requesting {} × {}",
         args.count, place.resource
-    );
+    ));
     let followed = Followed {
         cluster,
         api: &api,
@@ -42,20 +44,23 @@ pub async fn execute(
         offers,
         place,
         autoscaler,
+        msgs,
     };
     let outcome = tokio::select! {
         result = follow_pod(&followed, &created, out) => result,
         code = interrupts.next() => {
-            eprintln!("Interrupted.");
+            msgs.say(format_args!("Interrupted."));
             Err(Error::Exit { code, message: String::new() })
         }
     };
     if args.keep {
-        eprintln!("pod/{name} kept; delete it with: kubectl delete pod {name} -n {ns}");
+        msgs.say(format_args!(
+            "pod/{name} kept; delete it with: kubectl delete pod {name} -n {ns}"
+        ));
         return outcome;
     }
     tokio::select! {
-        () = cleanup(cluster, &api, &created) => outcome,
+        () = cleanup(cluster, &api, &created, msgs) => outcome,
         code = interrupts.next() => Err(Error::Exit {
             code,
             message: format!(
@@ -73,6 +78,7 @@ struct Followed<'a> {
     offers: &'a [placement::Offer],
     place: &'a Placement,
     autoscaler: bool,
+    msgs: &'a Messages,
 }
 
 async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Result<()> {
@@ -83,12 +89,13 @@ async fn follow_pod(f: &Followed<'_>, created: &Pod, out: &mut dyn Write) -> Res
         offers,
         place,
         autoscaler,
+        msgs,
     } = *f;
     let name = created.name_any();
     let mut last = created.clone();
     let start = tokio::time::timeout(
         args.timeout,
-        follow::wait_for_start(cluster, api, &mut last, autoscaler),
+        follow::wait_for_start(cluster, api, &mut last, autoscaler, msgs),
     )
     .await;
     let started = match start {
@@ -197,7 +204,7 @@ fn admission_refusal(code: u16, message: &str, ns: &str) -> Option<String> {
 }
 
 /// Deletes the pod we created, and only it (the uid precondition guards a same-name pod).
-async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
+async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod, msgs: &Messages) {
     let name = created.name_any();
     // The default grace period: the scheduler keeps counting the pod's devices until the
     // kubelet has really stopped the container.
@@ -209,13 +216,13 @@ async fn cleanup(cluster: &Cluster, api: &Api<Pod>, created: &Pod) {
         ..Default::default()
     };
     match api.delete(&name, &params).await {
-        Ok(_) => eprintln!("pod/{name} deleted"),
+        Ok(_) => msgs.say(format_args!("pod/{name} deleted")),
         Err(kube::Error::Api(s)) if s.code == 404 => {}
-        Err(err) => eprintln!(
-            "warning: could not delete pod/{name} ({}); delete it with: kubectl delete pod {name} -n {}",
+        Err(err) => msgs.warn(format_args!(
+            "could not delete pod/{name} ({}); delete it with: kubectl delete pod {name} -n {}",
             cluster.error(err, Op::new("delete", "pods").in_ns(&cluster.namespace)),
             cluster.namespace
-        ),
+        )),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
+use crate::output::messages::Messages;
 use crate::output::progress::Progress;
 use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
@@ -121,9 +122,10 @@ pub async fn wait_for_start(
     api: &Api<Pod>,
     current: &mut Pod,
     autoscaler: bool,
+    msgs: &Messages,
 ) -> Result<Start> {
     let mut watch = PodWatch::new(api, current);
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(msgs);
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     loop {
         let note = match classify(current) {

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::mig::strategy::Strategy;
 use crate::model::capacity;
 use crate::model::node::{NodeInfo, Taint};
+use crate::output::messages::Messages;
 use crate::output::{self, DryRun, DryRunFlag, ObjectFormat};
 use crate::snapshot::live;
 use clap::Args;
@@ -99,14 +100,24 @@ pub struct RunArgs {
 pub const DEFAULT_IMAGE: &str = "nvcr.io/nvidia/cuda:12.9.1-base-ubuntu22.04";
 
 /// Runs `kubectl mig run`.
-pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+pub async fn run(
+    global: &ConnectOptions,
+    args: &RunArgs,
+    out: &mut dyn Write,
+    msgs: &Messages,
+) -> Result<()> {
     let extra: Vec<Taint> = args
         .tolerations
         .iter()
-        .map(|t| placement::parse_toleration(t).map_err(Error::usage))
+        .map(|t| {
+            placement::parse_toleration(t).map_err(|e| Error::Usage {
+                message: format!("invalid --toleration {e}"),
+                cause: Some(Box::new(e)),
+            })
+        })
         .collect::<Result<_>>()?;
     if let Some(name) = &args.name {
-        crate::k8s::names::check_name("pod name", name).map_err(|e| Error::usage(e.to_string()))?;
+        crate::k8s::names::check_name("pod name", name).map_err(Error::usage_from)?;
     }
     if args.image.trim().is_empty() {
         return Err(Error::usage(
@@ -136,13 +147,13 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
                 "invalid --profile {profile:?}: MIG profiles look like 1g.5gb or 3g.40gb (see kubectl mig profiles)"
             )));
         }
-        if let Some(spec) = spec_from_cluster(global, args, strategy, profile, &extra).await {
+        if let Some(spec) = spec_from_cluster(global, args, strategy, profile, &extra, msgs).await {
             return print_pod(out, args.output, &pod::build(&spec));
         }
         let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
         let mut tolerations = placement::common_gpu_tolerations();
         tolerations.extend(extra);
-        let spec = offline_spec(args, strategy, profile, namespace, tolerations);
+        let spec = offline_spec(args, strategy, profile, namespace, tolerations, msgs);
         return print_pod(out, args.output, &pod::build(&spec));
     }
 
@@ -164,17 +175,17 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
     let count = i64::from(args.count);
     let place = match placement::choose(&offers, args.profile.as_deref(), count, fixed) {
         Ok(place) => place,
-        Err(NoPlacement { why, .. }) if args.force => forced(args, fixed, &report, &why)?,
+        Err(NoPlacement { why, .. }) if args.force => forced(args, fixed, &report, &why, msgs)?,
         Err(NoPlacement { why, next }) => return Err(Error::failed(format!("{why}; {next}"))),
     };
     if args.profile.is_none() {
         let n = place.nodes.len();
-        eprintln!(
+        msgs.say(format_args!(
             "Using MIG profile {} ({} on {n} node{} with room): the smallest with a free device.",
             place.profile,
             place.resource,
             if n == 1 { "" } else { "s" }
-        );
+        ));
     }
     // Tolerate the taints of the nodes that can take the pod (with --force and no such node,
     // of every GPU node, so only the resource decides).
@@ -219,7 +230,7 @@ pub async fn run(global: &ConnectOptions, args: &RunArgs, out: &mut dyn Write) -
                     .map_err(output::io_error),
             }
         }
-        None => crate::run::execute::execute(&cluster, pod, args, &offers, &place, out).await,
+        None => crate::run::execute::execute(&cluster, pod, args, &offers, &place, out, msgs).await,
     }
 }
 
@@ -248,6 +259,7 @@ async fn spec_from_cluster(
     strategy: Strategy,
     profile: &str,
     extra: &[Taint],
+    msgs: &Messages,
 ) -> Option<TestPod> {
     let mut quick = global.clone();
     quick.request_timeout = Some(
@@ -260,7 +272,9 @@ async fn spec_from_cluster(
     let snapshot = match live::snapshot(&cluster, &[], None, false).await {
         Ok(snapshot) => snapshot,
         Err(err) => {
-            eprintln!("note: could not ask the cluster ({err}); using the catalog's product names");
+            msgs.note(format_args!(
+                "could not ask the cluster ({err}); using the catalog's product names"
+            ));
             return None;
         }
     };
@@ -300,11 +314,12 @@ fn offline_spec(
     profile: &str,
     namespace: String,
     tolerations: Vec<Taint>,
+    msgs: &Messages,
 ) -> TestPod {
     let products = if strategy == Strategy::Single {
         let products = placement::catalog_single_products(profile);
         if products.is_empty() {
-            eprintln!("warning: no known GPU has a {profile} profile, so the pod does not pin nvidia.com/gpu.product; it may land on any nvidia.com/gpu");
+            msgs.warn(format_args!("no known GPU has a {profile} profile, so the pod does not pin nvidia.com/gpu.product; it may land on any nvidia.com/gpu"));
         }
         products
     } else {
@@ -331,6 +346,7 @@ fn forced(
     fixed: Option<Strategy>,
     report: &crate::model::capacity::Report,
     why: &str,
+    msgs: &Messages,
 ) -> Result<Placement> {
     let profile = args.profile.clone().ok_or_else(|| {
         Error::usage(format!(
@@ -344,7 +360,7 @@ fn forced(
         .map(|r| r.strategy)
         .filter(|s| *s != Strategy::None);
     let strategy = fixed.or(node_strategy).unwrap_or(Strategy::Mixed);
-    eprintln!("warning: {why}; creating the pod anyway (--force)");
+    msgs.warn(format_args!("{why}; creating the pod anyway (--force)"));
     // Single strategy names every device nvidia.com/gpu: pin the product, or the pod could
     // land on a whole GPU or another profile and pass the test on the wrong device.
     let products = if strategy == Strategy::Single {

@@ -158,16 +158,23 @@ pub fn common_gpu_tolerations() -> Vec<Taint> {
     ]
 }
 
-/// Parses `--toleration KEY[=VALUE]:EFFECT`.
-pub fn parse_toleration(text: &str) -> Result<Taint, String> {
-    let bad = || {
-        format!("invalid --toleration {text:?}: use KEY[=VALUE]:EFFECT, e.g. sku=gpu:NoSchedule")
-    };
+/// A toleration that cannot be parsed; the command line words it with its flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadToleration {
+    /// Not `KEY[=VALUE]:EFFECT`.
+    #[error("{0:?} is not KEY[=VALUE]:EFFECT (e.g. sku=gpu:NoSchedule)")]
+    Shape(String),
+    /// An effect Kubernetes does not know.
+    #[error("{0:?} has an effect other than NoSchedule, PreferNoSchedule or NoExecute")]
+    Effect(String),
+}
+
+/// Parses a toleration written `KEY[=VALUE]:EFFECT`.
+pub fn parse_toleration(text: &str) -> Result<Taint, BadToleration> {
+    let bad = || BadToleration::Shape(text.to_string());
     let (kv, effect) = text.rsplit_once(':').ok_or_else(bad)?;
     if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-        return Err(format!(
-            "invalid --toleration {text:?}: the effect must be NoSchedule, PreferNoSchedule or NoExecute"
-        ));
+        return Err(BadToleration::Effect(text.to_string()));
     }
     let (key, value) = match kv.split_once('=') {
         Some((k, v)) => (k, Some(v.to_string())),
