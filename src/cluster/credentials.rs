@@ -4,108 +4,16 @@
 //! bound, once per user (its token is cached and refreshed only when it expires), and a failure
 //! reads like kubectl's: the plugin's exit status and stderr, never its stdout.
 
-use http::{HeaderValue, Request};
 use k8s_openapi::jiff::Timestamp;
 use kube::config::{AuthInfo, ExecConfig, ExecInteractiveMode};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// How long before its expiry a token is refreshed.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// Why credentials could not be had; each variant is worded by [`CredentialError::sentence`].
-#[derive(Debug, thiserror::Error)]
-pub enum CredentialError {
-    /// The plugin's executable cannot be started.
-    #[error("the credential plugin {command} cannot be started ({reason})")]
-    NotFound {
-        /// The command as the kubeconfig names it.
-        command: String,
-        /// Why (not found, permission denied, ...).
-        reason: String,
-        /// The kubeconfig's `installHint`, if any.
-        hint: Option<String>,
-    },
-    /// The plugin exited with a failure status.
-    #[error("the credential plugin {command} failed with {status}")]
-    Failed {
-        /// The command.
-        command: String,
-        /// `exit code 1`, `signal 9`.
-        status: String,
-        /// The last lines of its stderr (never its stdout, which may hold a token).
-        stderr: String,
-    },
-    /// The plugin did not finish in time.
-    #[error("the credential plugin {command} did not answer within {after:?}")]
-    TimedOut {
-        /// The command.
-        command: String,
-        /// The bound.
-        after: Duration,
-    },
-    /// The plugin answered something that is not an ExecCredential with credentials.
-    #[error("the credential plugin {command} printed no usable credentials ({reason})")]
-    Invalid {
-        /// The command.
-        command: String,
-        /// What was wrong, without the output itself.
-        reason: String,
-    },
-    /// The kubeconfig's `tokenFile` cannot be read.
-    #[error("the token file {path} cannot be read ({reason})")]
-    TokenFile {
-        /// The path.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-}
-
-impl CredentialError {
-    /// The sentence for the user, naming the context and what to do next.
-    pub fn sentence(&self, context: &str) -> String {
-        let clean = |s: &str| crate::error::one_line(&crate::output::sanitize(s));
-        match self {
-            CredentialError::NotFound {
-                command,
-                reason,
-                hint,
-            } => {
-                let next = hint.as_deref().map(clean).unwrap_or_else(|| {
-                    format!("install it or fix the exec command of context {context:?} in your kubeconfig")
-                });
-                format!("getting credentials for context {context:?} failed: the exec plugin {command} cannot be run ({reason}); {next}")
-            }
-            CredentialError::Failed {
-                command,
-                status,
-                stderr,
-            } => {
-                let said = if stderr.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", clean(stderr))
-                };
-                format!("getting credentials for context {context:?} failed: the exec plugin {command} exited with {status}{said}; log in again with the tool it wraps (on AKS: az login, then kubelogin convert-kubeconfig -l azurecli) and retry")
-            }
-            CredentialError::TimedOut { command, after } => format!(
-                "getting credentials for context {context:?} timed out: the exec plugin {command} did not answer within {} (it may be waiting for an interactive login); log in first in a terminal (e.g. run kubectl get nodes once), or raise --request-timeout",
-                crate::k8s::duration::human(*after)
-            ),
-            CredentialError::Invalid { command, reason } => format!(
-                "getting credentials for context {context:?} failed: the exec plugin {command} printed no usable credentials ({reason}); check the plugin's version and the apiVersion of the exec section in your kubeconfig"
-            ),
-            CredentialError::TokenFile { path, reason } => format!(
-                "the token file {path} named by context {context:?} in your kubeconfig cannot be read ({reason}); fix its tokenFile path or recreate the file"
-            ),
-        }
-    }
-}
+pub use super::credential_error::CredentialError;
 
 /// The credential an exec plugin gave.
 #[derive(Clone)]
@@ -195,42 +103,7 @@ pub async fn run_plugin(
             hint: None,
         });
     };
-    let mut cmd = tokio::process::Command::new(program);
-    // kubelogin and friends reach their identity provider through the same proxy.
-    super::proxy::restore_env(cmd.as_std_mut());
-    cmd.args(exec.args.iter().flatten());
-    for pair in exec.env.iter().flatten() {
-        if let (Some(k), Some(v)) = (pair.get("name"), pair.get("value")) {
-            cmd.env(k, v);
-        }
-    }
-    for name in exec.drop_env.iter().flatten() {
-        cmd.env_remove(name);
-    }
-    let interactive = exec.interactive_mode != Some(ExecInteractiveMode::Never)
-        && std::io::IsTerminal::is_terminal(&std::io::stdin());
-    let api_version = exec
-        .api_version
-        .clone()
-        .unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
-    let mut spec = serde_json::json!({ "interactive": interactive });
-    if exec.provide_cluster_info {
-        if let Some(cluster) = &exec.cluster {
-            spec["cluster"] = serde_json::to_value(cluster).unwrap_or_default();
-        }
-    }
-    let info =
-        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec});
-    cmd.env("KUBERNETES_EXEC_INFO", info.to_string());
-    cmd.stdout(std::process::Stdio::piped());
-    if interactive {
-        // A device-code login prints its instructions on stderr and may read stdin.
-        cmd.stdin(std::process::Stdio::inherit());
-        cmd.stderr(std::process::Stdio::inherit());
-    } else {
-        cmd.stdin(std::process::Stdio::null());
-        cmd.stderr(std::process::Stdio::piped());
-    }
+    let mut cmd = plugin_command(program, exec);
     cmd.kill_on_drop(true);
     let child = cmd.spawn().map_err(|e| CredentialError::NotFound {
         command: name.clone(),
@@ -268,6 +141,48 @@ pub async fn run_plugin(
         command: name,
         reason,
     })
+}
+
+/// The plugin's command as client-go starts it: its args and env, the proxy variables, and
+/// `KUBERNETES_EXEC_INFO`; stdin and stderr are the user's only for an interactive login.
+fn plugin_command(program: &str, exec: &ExecConfig) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(program);
+    // kubelogin and friends reach their identity provider through the same proxy.
+    super::proxy::restore_env(cmd.as_std_mut());
+    cmd.args(exec.args.iter().flatten());
+    for pair in exec.env.iter().flatten() {
+        if let (Some(k), Some(v)) = (pair.get("name"), pair.get("value")) {
+            cmd.env(k, v);
+        }
+    }
+    for name in exec.drop_env.iter().flatten() {
+        cmd.env_remove(name);
+    }
+    let interactive = exec.interactive_mode != Some(ExecInteractiveMode::Never)
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let api_version = exec
+        .api_version
+        .clone()
+        .unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
+    let mut spec = serde_json::json!({ "interactive": interactive });
+    if exec.provide_cluster_info {
+        if let Some(cluster) = &exec.cluster {
+            spec["cluster"] = serde_json::to_value(cluster).unwrap_or_default();
+        }
+    }
+    let info =
+        serde_json::json!({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec});
+    cmd.env("KUBERNETES_EXEC_INFO", info.to_string());
+    cmd.stdout(std::process::Stdio::piped());
+    if interactive {
+        // A device-code login prints its instructions on stderr and may read stdin.
+        cmd.stdin(std::process::Stdio::inherit());
+        cmd.stderr(std::process::Stdio::inherit());
+    } else {
+        cmd.stdin(std::process::Stdio::null());
+        cmd.stderr(std::process::Stdio::piped());
+    }
+    cmd
 }
 
 fn describe_status(status: &std::process::ExitStatus) -> String {
@@ -406,58 +321,6 @@ pub async fn prepare(
                 source: Some(source),
             })
         }
-    }
-}
-
-/// A tower layer that puts the exec plugin's current token on every request.
-#[derive(Clone)]
-pub struct ExecAuthLayer(pub Arc<ExecSource>);
-
-impl<S> tower::Layer<S> for ExecAuthLayer {
-    type Service = ExecAuth<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        ExecAuth {
-            inner,
-            source: self.0.clone(),
-        }
-    }
-}
-
-/// The service of [`ExecAuthLayer`].
-#[derive(Clone)]
-pub struct ExecAuth<S> {
-    inner: S,
-    source: Arc<ExecSource>,
-}
-
-impl<S, B> tower::Service<Request<B>> for ExecAuth<S>
-where
-    S: tower::Service<Request<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<tower::BoxError>,
-    B: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = tower::BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, tower::BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        // The ready service goes into the future; a fresh clone waits for the next call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let source = self.source.clone();
-        Box::pin(async move {
-            let token = source.token().await.map_err(tower::BoxError::from)?;
-            let value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
-                tower::BoxError::from("the exec plugin's token is not a valid HTTP header value")
-            })?;
-            req.headers_mut().insert(http::header::AUTHORIZATION, value);
-            inner.call(req).await.map_err(Into::into)
-        })
     }
 }
 

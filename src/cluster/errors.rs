@@ -52,6 +52,7 @@ impl<'a> Op<'a> {
 }
 
 /// Maps a kube error from `op` to a user error.
+// Long: one match from HTTP status to sentence; each arm is one case.
 pub fn api_error(err: kube::Error, cluster: &Cluster, op: Op<'_>) -> Error {
     let status = match &err {
         kube::Error::Api(status) => status,
@@ -148,6 +149,7 @@ pub fn build_error(err: kube::Error, target: Target<'_>) -> Error {
 }
 
 /// Maps a transport failure (connection, TLS, timeout, proxy, credentials) to a user error.
+// Long: one decision table from a transport failure to its sentence; each arm is one case.
 pub fn connect_error(err: kube::Error, target: Target<'_>) -> Error {
     let Target {
         server,

@@ -2,9 +2,11 @@
 //! and proxies as kubectl uses them, retries of transient failures, a bound on every answer,
 //! paged listing, and API errors turned into sentences a user can act on.
 
+mod credential_error;
 mod credentials;
 mod deadline;
 mod errors;
+mod exec_auth;
 mod kubeconfig;
 mod list;
 pub mod proxy;
@@ -119,7 +121,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Cluster> {
     let builder = match prepared.source {
         Some(source) => builder
             .with_layer(&tower::buffer::BufferLayer::new(1024))
-            .with_layer(&credentials::ExecAuthLayer(source))
+            .with_layer(&exec_auth::ExecAuthLayer(source))
             .with_layer(&tower::retry::RetryLayer::new(retry::Retry::default()))
             .with_layer(&deadline::DeadlineLayer(timeout))
             .build(),

@@ -68,7 +68,7 @@ fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
             table.row(row);
         }
     }
-    table.render()
+    style.paint_bars(&table.render())
 }
 
 fn node_cells(node: &NodeReport, wide: bool) -> Vec<String> {

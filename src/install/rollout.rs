@@ -65,6 +65,8 @@ fn lagging_nodes(report: &capacity::Report, strategy: Strategy) -> Vec<(String, 
 }
 
 /// Waits for the rollout and the nodes, printing the describe summary when done.
+// Long: two waits in sequence (DaemonSet rollout, then devices on the nodes), each with its
+// own timeout message; splitting them would split the shared deadline.
 pub async fn wait(
     cluster: &Cluster,
     cfg: &InstallConfig,
@@ -138,6 +140,7 @@ pub async fn wait(
 }
 
 /// `: pod X on node Y: <latest warning>` for the daemons' pods that are not ready.
+// Long: gathers the DaemonSets' and their pods' warnings into one text, in the order they matter.
 async fn pod_problems(cluster: &Cluster, cfg: &InstallConfig) -> Result<String> {
     let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), &cfg.namespace);
     let events: Api<Event> = Api::namespaced(cluster.client.clone(), &cfg.namespace);

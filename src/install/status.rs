@@ -127,6 +127,13 @@ fn diagnose(
     without_plugin: &[String],
     advertised: &Advertised,
 ) -> Vec<Problem> {
+    let mut out = plugin_count_problems(components, advertised);
+    out.extend(daemon_problems(components, without_plugin));
+    out
+}
+
+/// No device plugin (or one kubectl mig does not know), or several.
+fn plugin_count_problems(components: &[Found], advertised: &Advertised) -> Vec<Problem> {
     let mut out = Vec::new();
     let of = |k: Component| components.iter().filter(move |c| c.component == k);
     let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
@@ -166,6 +173,14 @@ fn diagnose(
             "keep one: kubectl mig uninstall, helm uninstall, or the GPU Operator's devicePlugin.enabled=false".into(),
         ));
     }
+    out
+}
+
+/// Daemons that disagree, are missing or are not ready.
+fn daemon_problems(components: &[Found], without_plugin: &[String]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let of = |k: Component| components.iter().filter(move |c| c.component == k);
+    let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
     let strategy = |c: &Found| c.strategy.unwrap_or(Strategy::None);
     for dp in &plugins {
         for gfd in of(Component::GpuFeatureDiscovery) {

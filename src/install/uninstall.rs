@@ -30,15 +30,55 @@ pub async fn run(
     msgs: &Messages,
 ) -> Result<()> {
     let cluster = cluster::connect(global).await?;
+    let Some(found) = find_ours(&cluster, global.namespace.as_deref(), msgs).await? else {
+        return Ok(());
+    };
+    let suffix = match dry_run {
+        None => "",
+        Some(DryRun::Client) => " (dry run)",
+        Some(DryRun::Server) => " (server dry run)",
+    };
+    let mut kept = Vec::new();
+    for (api_version, kind, obj) in &found {
+        let name = obj.metadata.name.clone().unwrap_or_default();
+        if let Some(why) = keep_reason(&cluster, kind, obj).await? {
+            kept.push(format!("{}/{name} kept: {why}", kind.to_lowercase()));
+            continue;
+        }
+        let ns = obj.metadata.namespace.as_deref();
+        match dry_run {
+            None => apply::delete(&cluster, api_version, kind, ns, &name, false).await?,
+            Some(DryRun::Server) => {
+                apply::delete(&cluster, api_version, kind, ns, &name, true).await?
+            }
+            Some(DryRun::Client) => {}
+        }
+        let shown = apply::display(api_version, kind, &name);
+        writeln!(out, "{shown} deleted{suffix}").map_err(output::io_error)?;
+    }
+    for k in kept {
+        msgs.say(k);
+    }
+    Ok(())
+}
+
+type Found = Vec<(&'static str, &'static str, DynamicObject)>;
+
+/// kubectl mig's objects, workloads first (reverse apply order), namespaces and CRDs last; with
+/// `-n` the install in that namespace. `None` (having said so) when there is nothing to do.
+async fn find_ours(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+    msgs: &Messages,
+) -> Result<Option<Found>> {
     let selector = selector();
-    // Reverse apply order: workloads go first, namespaces and CRDs last.
-    let mut found: Vec<(&str, &str, DynamicObject)> = Vec::new();
+    let mut found: Found = Vec::new();
     for (api_version, kind, _, _) in KINDS.iter().rev() {
-        for obj in apply::list_labelled(&cluster, api_version, kind, &selector).await? {
+        for obj in apply::list_labelled(cluster, api_version, kind, &selector).await? {
             found.push((api_version, kind, obj));
         }
     }
-    if let Some(ns) = &global.namespace {
+    if let Some(ns) = namespace {
         let everywhere: Vec<String> = found
             .iter()
             .filter(|(_, kind, _)| *kind == "Namespace")
@@ -51,64 +91,43 @@ pub async fn run(
                 everywhere.join(", "),
                 everywhere[0]
             ));
-            return Ok(());
+            return Ok(None);
         }
     }
     if found.is_empty() {
-        msgs.say(format_args!("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig."));
-        return Ok(());
+        msgs.say("Nothing to uninstall: no object in the cluster is labelled as installed by kubectl mig.");
+        return Ok(None);
     }
-    let suffix = match dry_run {
-        None => "",
-        Some(DryRun::Client) => " (dry run)",
-        Some(DryRun::Server) => " (server dry run)",
+    Ok(Some(found))
+}
+
+/// Why an object of ours stays: a CRD whose kind other teams use, a namespace that holds
+/// objects kubectl mig did not create.
+async fn keep_reason(cluster: &Cluster, kind: &str, obj: &DynamicObject) -> Result<Option<String>> {
+    let name = obj.metadata.name.clone().unwrap_or_default();
+    let foreign = match kind {
+        "CustomResourceDefinition" => foreign_custom_objects(cluster, obj).await?,
+        "Namespace" => foreign_objects(cluster, &name).await?,
+        _ => return Ok(None),
     };
-    let mut kept = Vec::new();
-    for (api_version, kind, obj) in &found {
-        let name = obj.metadata.name.clone().unwrap_or_default();
-        let ns = obj.metadata.namespace.as_deref();
-        if *kind == "CustomResourceDefinition" {
-            let foreign = foreign_custom_objects(&cluster, obj).await?;
-            if !foreign.is_empty() {
-                kept.push(format!(
-                    "customresourcedefinition/{name} kept: deleting it would delete {} that kubectl mig did not create",
-                    foreign.join(", ")
-                ));
-                continue;
-            }
-        }
-        if *kind == "Namespace" {
-            let foreign = foreign_objects(&cluster, &name).await?;
-            if !foreign.is_empty() {
-                kept.push(format!(
-                    "namespace/{name} kept: it also holds {} that kubectl mig did not create",
-                    foreign.join(", ")
-                ));
-                continue;
-            }
-        }
-        match dry_run {
-            None => apply::delete(&cluster, api_version, kind, ns, &name, false).await?,
-            Some(DryRun::Server) => {
-                apply::delete(&cluster, api_version, kind, ns, &name, true).await?
-            }
-            Some(DryRun::Client) => {}
-        }
-        let shown = apply::display(api_version, kind, &name);
-        writeln!(out, "{shown} deleted{suffix}").map_err(output::io_error)?;
+    if foreign.is_empty() {
+        return Ok(None);
     }
-    for k in kept {
-        msgs.say(format_args!("{k}"));
-    }
-    Ok(())
+    Ok(Some(match kind {
+        "Namespace" => format!(
+            "it also holds {} that kubectl mig did not create",
+            foreign.join(", ")
+        ),
+        _ => format!(
+            "deleting it would delete {} that kubectl mig did not create",
+            foreign.join(", ")
+        ),
+    }))
 }
 
 /// With `-n`, the install in that namespace: its namespaced objects and the namespace itself,
 /// and the cluster-wide ones (CRDs, cluster roles) only when no other namespace holds an install.
-fn only_namespace<'a>(
-    found: Vec<(&'a str, &'a str, DynamicObject)>,
-    ns: &str,
-) -> Vec<(&'a str, &'a str, DynamicObject)> {
+fn only_namespace(found: Found, ns: &str) -> Found {
     let elsewhere = found.iter().any(|(_, kind, o)| {
         o.metadata.namespace.as_deref().is_some_and(|n| n != ns)
             || (*kind == "Namespace" && o.metadata.name.as_deref() != Some(ns))

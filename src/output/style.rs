@@ -31,7 +31,8 @@ impl Style {
         }
     }
 
-    /// A bar of at most `width` cells: `■` for used, `□` for free.
+    /// A bar of at most `width` cells: `■` for used, `□` for free. Plain text: tables lay it
+    /// out first, then [`Style::paint_bars`] colours it.
     pub fn bar(&self, used: i64, total: i64, width: i64) -> String {
         if total <= 0 {
             return String::new();
@@ -41,24 +42,50 @@ impl Style {
         if used < total && filled == cells {
             filled -= 1; // a bar that looks full must mean full
         }
-        let used_text = "■".repeat(filled as usize);
-        let free_text = "□".repeat((cells - filled) as usize);
-        let used_color = if used >= total { "31" } else { "33" };
+        let filled = usize::try_from(filled).unwrap_or(0);
+        let free = usize::try_from(cells).unwrap_or(0).saturating_sub(filled);
         format!(
             "{}{}",
-            if filled > 0 {
-                self.paint(used_color, &used_text)
-            } else {
-                String::new()
-            },
-            if cells > filled {
-                self.paint("32", &free_text)
-            } else {
-                String::new()
-            }
+            USED.to_string().repeat(filled),
+            FREE.to_string().repeat(free)
         )
     }
+
+    /// Colours the bars in laid-out text: used cells yellow (red when the bar is full), free
+    /// cells green. Done after layout so colour codes never count as width.
+    pub fn paint_bars(&self, text: &str) -> String {
+        if !self.color || !text.contains([USED, FREE]) {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + 64);
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c != USED && c != FREE {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            let run = chars[i..].iter().take_while(|&&x| x == c).count();
+            let text: String = chars[i..i + run].iter().collect();
+            let next = chars.get(i + run).copied();
+            let code = match (c, next) {
+                (FREE, _) => "32",
+                (_, Some(FREE)) => "33",
+                _ => "31",
+            };
+            out.push_str(&self.paint(code, &text));
+            i += run;
+        }
+        out
+    }
 }
+
+/// A used cell of a bar.
+const USED: char = '■';
+/// A free cell of a bar.
+const FREE: char = '□';
 
 #[cfg(test)]
 mod tests {
@@ -76,5 +103,22 @@ mod tests {
         assert_eq!(s.bar(56, 56, 14), "■■■■■■■■■■■■■■");
         assert_eq!(s.bar(1, 56, 14), "■□□□□□□□□□□□□□");
         assert_eq!(s.bar(0, 0, 14), "");
+    }
+
+    #[test]
+    fn bars_are_coloured_after_layout() {
+        let s = Style {
+            bars: true,
+            color: true,
+        };
+        assert_eq!(
+            s.paint_bars("a ■■□ b ■■"),
+            "a \x1b[33m■■\x1b[0m\x1b[32m□\x1b[0m b \x1b[31m■■\x1b[0m"
+        );
+        let plain = Style {
+            bars: true,
+            color: false,
+        };
+        assert_eq!(plain.paint_bars("■□"), "■□");
     }
 }

@@ -55,6 +55,7 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
     }
 }
 
+// Long: the report is printed section after section, in the order the user reads it.
 fn write_report(out: &mut dyn Write, plan: &Plan) -> Result<()> {
     let p = &plan.mig_profile;
     let id =

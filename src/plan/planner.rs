@@ -154,6 +154,7 @@ pub(crate) fn mig_profile(gpu: &Gpu, gip: GpuInstanceProfile) -> Result<&'static
     })
 }
 
+// Long: fills one plain report struct field by field; each field is a line or two.
 pub(crate) fn assemble(
     args: &PlanArgs,
     size: &VmSize,

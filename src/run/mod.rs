@@ -1,5 +1,6 @@
 //! `kubectl mig run`: generate or run a test pod with the resource name that fits the strategy.
 
+mod args;
 mod execute;
 mod follow;
 mod placement;
@@ -12,9 +13,9 @@ use crate::mig::strategy::Strategy;
 use crate::model::capacity;
 use crate::model::node::{NodeInfo, Taint};
 use crate::output::messages::Messages;
-use crate::output::{self, DryRun, DryRunFlag, ObjectFormat};
+use crate::output::{self, DryRun, ObjectFormat};
 use crate::snapshot::live;
-use clap::Args;
+pub use args::{RunArgs, EXAMPLES};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, PostParams};
 use kube::ResourceExt;
@@ -23,82 +24,6 @@ use pod::TestPod;
 use std::io::Write;
 use std::time::Duration;
 
-/// Examples shown in `kubectl mig run --help`.
-pub const EXAMPLES: &str = "\
-Examples:
-  # Run nvidia-smi -L on the smallest free MIG device, stream its output, clean up
-  kubectl mig run
-
-  # A 3g.20gb device on a given node, keep the pod afterwards
-  kubectl mig run --profile 3g.20gb --node aks-migpool-12345678-vmss000000 --keep
-
-  # Print the pod for a mixed-strategy cluster without talking to any cluster
-  kubectl mig run --strategy mixed --profile 1g.5gb --dry-run -o yaml
-
-  # Your own image and command
-  kubectl mig run --profile 1g.10gb --image nvcr.io/nvidia/pytorch:24.10-py3 -- python -c 'import torch; print(torch.cuda.get_device_name())'";
-
-/// `--strategy` of `run`: `auto` (from the cluster) or a strategy the pod's resource name follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StrategyChoice(pub Option<Strategy>);
-
-fn strategy_choice() -> impl clap::builder::TypedValueParser<Value = StrategyChoice> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new([
-        clap::builder::PossibleValue::new("auto").help("Detect from the cluster"),
-        clap::builder::PossibleValue::new("single").help("Every MIG device is nvidia.com/gpu"),
-        clap::builder::PossibleValue::new("mixed").help("Each profile is nvidia.com/mig-<profile>"),
-    ])
-    .map(|v| StrategyChoice(Strategy::from_label(&v)))
-}
-
-/// Flags of `kubectl mig run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// The pod's name (default: generated, mig-test-xxxxx).
-    #[arg(value_name = "NAME")]
-    pub name: Option<String>,
-    /// The MIG profile to request (e.g. 1g.5gb); default: the smallest one with free capacity.
-    #[arg(long, value_name = "PROFILE")]
-    pub profile: Option<String>,
-    /// How many MIG devices to request.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub count: u32,
-    /// Run on this node (uses its strategy).
-    #[arg(long, value_name = "NODE")]
-    pub node: Option<String>,
-    /// How MIG devices are named: auto (from the cluster), single or mixed.
-    #[arg(long, default_value = "auto", value_parser = strategy_choice())]
-    pub strategy: StrategyChoice,
-    /// Container image.
-    #[arg(long, value_name = "IMAGE", default_value = crate::run::DEFAULT_IMAGE)]
-    pub image: String,
-    /// Only print the pod (client), or have the server validate it (server).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "client", default_value = "none", hide_default_value = true, value_parser = output::dry_run_flag(), value_name = "MODE")]
-    pub dry_run: DryRunFlag,
-    /// Output format of the pod with --dry-run.
-    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
-    pub output: Option<ObjectFormat>,
-    /// Keep the pod when it ends.
-    #[arg(long)]
-    pub keep: bool,
-    /// How long to wait for the pod to be scheduled and started.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::k8s::duration::parse)]
-    pub timeout: Duration,
-    /// Extra toleration KEY[=VALUE]:EFFECT (repeatable).
-    #[arg(long = "toleration", value_name = "KEY[=VALUE]:EFFECT")]
-    pub tolerations: Vec<String>,
-    /// Create the pod even when no node seems to offer the profile.
-    #[arg(long)]
-    pub force: bool,
-    /// Command and arguments (default: nvidia-smi -L).
-    #[arg(last = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
-}
-
-/// The CUDA base image test pods use by default.
-pub const DEFAULT_IMAGE: &str = "nvcr.io/nvidia/cuda:12.9.1-base-ubuntu22.04";
-
 /// Runs `kubectl mig run`.
 pub async fn run(
     global: &ConnectOptions,
@@ -106,6 +31,48 @@ pub async fn run(
     out: &mut dyn Write,
     msgs: &Messages,
 ) -> Result<()> {
+    let extra = check_args(args)?;
+    let dry_run = args.dry_run.0;
+    let fixed = args.strategy.0;
+    if let (Some(DryRun::Client), Some(strategy), Some(profile), None) =
+        (dry_run, fixed, &args.profile, &args.node)
+    {
+        // Printing a pod for a named strategy and profile needs no cluster (it asks one briefly
+        // for its real product labels when there is one).
+        let spec = match spec_from_cluster(global, args, strategy, profile, &extra, msgs).await {
+            Some(spec) => spec,
+            None => {
+                let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
+                let mut tolerations = placement::common_gpu_tolerations();
+                tolerations.extend(extra);
+                offline_spec(args, strategy, profile, namespace, tolerations, msgs)
+            }
+        };
+        return print_pod(out, args.output, &pod::build(&spec));
+    }
+    let cluster = cluster::connect(global).await?;
+    let planned = plan_pod(&cluster, args, extra, msgs).await?;
+    let pod = pod::build(&planned.spec);
+    match dry_run {
+        Some(DryRun::Client) => print_pod(out, args.output, &pod),
+        Some(DryRun::Server) => server_dry_run(&cluster, args, &pod, out).await,
+        None => {
+            execute::execute(
+                &cluster,
+                pod,
+                args,
+                &planned.offers,
+                &planned.place,
+                out,
+                msgs,
+            )
+            .await
+        }
+    }
+}
+
+/// The flags' own checks, before anything is asked of a cluster; the extra tolerations.
+fn check_args(args: &RunArgs) -> Result<Vec<Taint>> {
     let extra: Vec<Taint> = args
         .tolerations
         .iter()
@@ -137,29 +104,26 @@ pub async fn run(
             "-o prints the pod only with --dry-run; add --dry-run (or --dry-run=server)",
         ));
     }
-    let dry_run = args.dry_run.0;
-    let fixed = args.strategy.0;
-    if let (Some(DryRun::Client), Some(strategy), Some(profile), None) =
-        (dry_run, fixed, &args.profile, &args.node)
-    {
-        if crate::mig::catalog::parse_profile_name(profile).is_none() {
-            return Err(Error::usage(format!(
-                "invalid --profile {profile:?}: MIG profiles look like 1g.5gb or 3g.40gb (see kubectl mig profiles)"
-            )));
-        }
-        if let Some(spec) = spec_from_cluster(global, args, strategy, profile, &extra, msgs).await {
-            return print_pod(out, args.output, &pod::build(&spec));
-        }
-        let namespace = global.namespace.clone().unwrap_or_else(|| "default".into());
-        let mut tolerations = placement::common_gpu_tolerations();
-        tolerations.extend(extra);
-        let spec = offline_spec(args, strategy, profile, namespace, tolerations, msgs);
-        return print_pod(out, args.output, &pod::build(&spec));
-    }
+    Ok(extra)
+}
 
-    let cluster = cluster::connect(global).await?;
+/// A test pod planned against the cluster: its spec, what the cluster offered, where it goes.
+struct Planned {
+    spec: TestPod,
+    offers: Vec<placement::Offer>,
+    place: Placement,
+}
+
+/// Reads the cluster and decides the profile, resource name, products and tolerations.
+async fn plan_pod(
+    cluster: &cluster::Cluster,
+    args: &RunArgs,
+    extra: Vec<Taint>,
+    msgs: &Messages,
+) -> Result<Planned> {
+    let fixed = args.strategy.0;
     let names: Vec<String> = args.node.iter().cloned().collect();
-    let snapshot = live::snapshot(&cluster, &names, None, false).await?;
+    let snapshot = live::snapshot(cluster, &names, None, false).await?;
     if let Some(node) = snapshot.missing.first() {
         return Err(Error::failed(format!(
             "node {node:?} not found; check the name with kubectl get nodes"
@@ -201,7 +165,7 @@ pub async fn run(
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra);
     let spec = TestPod {
-        name: pod_name(args, dry_run),
+        name: pod_name(args, args.dry_run.0),
         namespace: cluster.namespace.clone(),
         image: args.image.clone(),
         command: command(args),
@@ -212,25 +176,33 @@ pub async fn run(
         tolerations,
         profile: Some(place.profile.clone()),
     };
-    let pod = pod::build(&spec);
-    match dry_run {
-        Some(DryRun::Client) => print_pod(out, args.output, &pod),
-        Some(DryRun::Server) => {
-            let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-            let params = PostParams {
-                dry_run: true,
-                ..Default::default()
-            };
-            let accepted = api.create(&params, &pod).await.map_err(|e| {
-                cluster.error(e, Op::new("create", "pods").in_ns(&cluster.namespace))
-            })?;
-            match args.output {
-                Some(_) => print_pod(out, args.output, &accepted),
-                None => writeln!(out, "pod/{} created (server dry run)", accepted.name_any())
-                    .map_err(output::io_error),
-            }
-        }
-        None => crate::run::execute::execute(&cluster, pod, args, &offers, &place, out, msgs).await,
+    Ok(Planned {
+        spec,
+        offers,
+        place,
+    })
+}
+
+/// `--dry-run=server`: the API server validates the pod and stores nothing.
+async fn server_dry_run(
+    cluster: &cluster::Cluster,
+    args: &RunArgs,
+    pod: &Pod,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let params = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    let accepted = api
+        .create(&params, pod)
+        .await
+        .map_err(|e| cluster.error(e, Op::new("create", "pods").in_ns(&cluster.namespace)))?;
+    match args.output {
+        Some(_) => print_pod(out, args.output, &accepted),
+        None => writeln!(out, "pod/{} created (server dry run)", accepted.name_any())
+            .map_err(output::io_error),
     }
 }
 

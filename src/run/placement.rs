@@ -46,6 +46,8 @@ impl NoPlacement {
 
 /// Chooses the profile (given, or the smallest with a free device) and the strategy whose
 /// nodes have room for `count` devices on one node.
+// Long: the choice is one ordered set of rules (named profile, free devices, strategy,
+// smallest first); kept together so the order stays visible.
 pub fn choose(
     offers: &[Offer],
     profile: Option<&str>,

@@ -60,6 +60,7 @@ pub fn generated_name() -> String {
 }
 
 /// Builds the Pod.
+// Long: one pod manifest written out field by field, read top to bottom like its YAML.
 pub fn build(spec: &TestPod) -> Pod {
     let labels = BTreeMap::from([
         (MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string()),

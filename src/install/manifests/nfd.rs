@@ -205,6 +205,7 @@ fn config_map(name: &str, ns: &str, role: &str, key: &str, body: &str) -> Value 
 }
 
 /// NFD's objects in namespace `ns`, in apply order.
+// Long: NFD's manifests as data, one object after another, like the upstream YAML.
 pub fn objects(ns: &str) -> Vec<Value> {
     let cluster_role = |name: &str, role: &str, rules: Value| {
         json!({
