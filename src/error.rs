@@ -95,12 +95,7 @@ impl Error {
     }
 }
 
-/// Error texts from deep libraries (and servers) can span lines; users get one line, with any
-/// control character shown as an escape rather than acted on by the terminal.
-pub fn one_line(text: &str) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::output::sanitize(&joined).into_owned()
-}
+pub use crate::text::one_line;
 
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -14,6 +14,7 @@ mod plan;
 mod run;
 mod signals;
 mod snapshot;
+mod text;
 
 use clap::Parser;
 use cli::{Cli, Command};

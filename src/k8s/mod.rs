@@ -5,4 +5,5 @@ pub mod duration;
 pub mod names;
 pub mod ownership;
 pub mod quantity;
+pub mod requests;
 pub mod selector;

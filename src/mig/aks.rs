@@ -9,6 +9,9 @@
 
 use crate::mig::catalog::{self, Gpu, Profile};
 
+/// The node label AKS puts on GPU nodes (`nvidia` for NVIDIA GPUs).
+pub const ACCELERATOR_LABEL: &str = "kubernetes.azure.com/accelerator";
+
 /// An Azure VM size that has NVIDIA GPUs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VmSize {

@@ -5,5 +5,6 @@ pub mod capacity;
 pub mod node;
 pub mod offers;
 pub mod problems;
+pub mod report;
 pub mod strategy;
 pub mod tables;

@@ -253,7 +253,7 @@ impl From<RawPod> for PodUsage {
             name: clean(raw.metadata.name),
             node_name: clean(raw.spec.node_name),
             phase: raw.status.phase,
-            requests: crate::model::capacity::effective_requests(&app, &init),
+            requests: crate::k8s::requests::effective_requests(&app, &init),
             malformed,
         }
     }

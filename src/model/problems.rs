@@ -2,55 +2,10 @@
 //! Pure: reads the node's labels and the computed resources.
 
 use crate::mig::strategy::{self, Source, Strategy, GPU_RESOURCE};
-use crate::model::capacity::ResourceReport;
 use crate::model::node::NodeInfo;
-use serde::Serialize;
+use crate::model::report::ResourceReport;
 
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Pods cannot get the devices the node should offer.
-    Error,
-    /// Something is off but devices are usable.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
-
-impl Severity {
-    /// Lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-/// One finding.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Problem {
-    /// Stable short code, e.g. `DEVICES_NOT_ADVERTISED`.
-    pub code: &'static str,
-    /// How bad it is.
-    pub severity: Severity,
-    /// What is wrong, one sentence.
-    pub message: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
-/// A finding (shorthand for the struct literal).
-pub fn problem(code: &'static str, severity: Severity, message: String, hint: String) -> Problem {
-    Problem {
-        code,
-        severity,
-        message,
-        hint,
-    }
-}
+pub use super::report::{problem, Problem, Severity};
 
 /// Quantities of the node or of its pods that are no device count: they are left out of every
 /// count, so the numbers shown may be short; say which.
@@ -235,7 +190,7 @@ fn advertised_but_missing(
     }
     let has_gpus = node
         .labels
-        .get(crate::snapshot::live::AKS_ACCELERATOR_LABEL)
+        .get(crate::mig::aks::ACCELERATOR_LABEL)
         .is_some_and(|v| v == "nvidia")
         || node
             .labels

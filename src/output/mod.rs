@@ -129,38 +129,4 @@ fn encode_error(err: impl std::fmt::Display) -> Error {
     Error::failed(format!("cannot encode the output: {err}"))
 }
 
-/// Text from a cluster or a capture made safe for a terminal: control characters (escape
-/// sequences, carriage returns, bells) are shown as `\u{..}` escapes instead of acting.
-pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut clean = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe(c) {
-            clean.extend(c.escape_unicode());
-        } else {
-            clean.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(clean)
-}
-
-/// Control characters, and the Unicode bidirectional overrides that reorder what is shown.
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sanitize;
-
-    #[test]
-    fn escape_sequences_are_shown_not_run() {
-        assert_eq!(sanitize("node-1"), "node-1");
-        assert_eq!(sanitize("evil\u{1b}[2Jnode"), "evil\\u{1b}[2Jnode");
-        assert_eq!(sanitize("a\rb\u{7}"), "a\\u{d}b\\u{7}");
-        assert_eq!(sanitize("x\u{202e}y"), "x\\u{202e}y");
-    }
-}
+pub use crate::text::sanitize;

@@ -46,9 +46,23 @@ pub struct PlanArgs {
     pub output: Format,
 }
 
+impl PlanArgs {
+    /// The pool to plan, as the planner takes it.
+    fn request(&self) -> planner::PoolRequest {
+        planner::PoolRequest {
+            vm_size: self.vm_size.clone(),
+            gpu_instance_profile: self.gpu_instance_profile.clone(),
+            node_count: self.node_count,
+            cluster_name: self.cluster_name.clone(),
+            resource_group: self.resource_group.clone(),
+            pool_name: self.pool_name.clone(),
+        }
+    }
+}
+
 /// Runs `kubectl mig plan`.
 pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
-    let plan = build(args)?;
+    let plan = build(&args.request())?;
     match args.output {
         Format::Table | Format::Wide => write_report(out, &plan),
         Format::Json | Format::Yaml => output::write_data(out, args.output, &plan),
@@ -146,15 +160,12 @@ mod tests {
     use crate::mig::catalog;
     use crate::plan::planner::*;
 
-    fn args(size: &str, profile: &str, nodes: u32) -> PlanArgs {
-        PlanArgs {
+    fn args(size: &str, profile: &str, nodes: u32) -> planner::PoolRequest {
+        planner::PoolRequest {
             vm_size: size.to_string(),
             gpu_instance_profile: profile.to_string(),
             node_count: nodes,
-            cluster_name: None,
-            resource_group: None,
-            pool_name: None,
-            output: Format::Table,
+            ..Default::default()
         }
     }
 
@@ -243,7 +254,7 @@ mod tests {
 
     #[test]
     fn errors_are_usage_errors_that_list_the_valid_values() {
-        let err = |a: PlanArgs| {
+        let err = |a: planner::PoolRequest| {
             let e = build(&a).unwrap_err();
             assert_eq!(e.exit_code(), 2);
             e.to_string()

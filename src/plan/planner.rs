@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::mig::aks::{self, GpuInstanceProfile, VmSize};
 use crate::mig::catalog::{Gpu, Profile};
 use crate::mig::strategy::Strategy;
-use crate::plan::PlanArgs;
 use serde::Serialize;
 
 /// The oldest AKS API version that accepts `gpuInstanceProfile` (AKS multi-instance GPU guide).
@@ -100,7 +99,24 @@ pub(crate) struct ArmProperties {
     pub(crate) gpu_instance_profile: String,
 }
 
-pub(crate) fn build(args: &PlanArgs) -> Result<Plan> {
+/// What to plan: an AKS node pool, as plain values (the command line maps its flags into it).
+#[derive(Debug, Clone, Default)]
+pub struct PoolRequest {
+    /// The VM size, e.g. `Standard_ND96asr_v4`.
+    pub vm_size: String,
+    /// `MIG1g` .. `MIG7g`.
+    pub gpu_instance_profile: String,
+    /// Nodes in the pool.
+    pub node_count: u32,
+    /// The AKS cluster, for the printed commands.
+    pub cluster_name: Option<String>,
+    /// Its resource group.
+    pub resource_group: Option<String>,
+    /// The pool's name.
+    pub pool_name: Option<String>,
+}
+
+pub(crate) fn build(args: &PoolRequest) -> Result<Plan> {
     let size = aks::vm_size(&args.vm_size).ok_or_else(|| {
         Error::usage(format!(
             "unknown VM size {:?}; AKS sizes with MIG: {}",
@@ -156,7 +172,7 @@ pub(crate) fn mig_profile(gpu: &Gpu, gip: GpuInstanceProfile) -> Result<&'static
 
 // Long: fills one plain report struct field by field; each field is a line or two.
 pub(crate) fn assemble(
-    args: &PlanArgs,
+    args: &PoolRequest,
     size: &VmSize,
     gpu: &Gpu,
     gip: GpuInstanceProfile,

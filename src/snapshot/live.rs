@@ -33,9 +33,6 @@ pub struct Snapshot {
     pub missing: Vec<String>,
 }
 
-/// AKS's label on GPU nodes, set before any NVIDIA software runs.
-pub const AKS_ACCELERATOR_LABEL: &str = "kubernetes.azure.com/accelerator";
-
 /// Whether describe or run reads a node label: GFD's `nvidia.com/*` labels except CUDA versions
 /// and per-profile attributes other than the count, AKS's accelerator label and the VM size.
 /// The rest are dropped as nodes are listed: on a MIG node they are most of its memory.
@@ -45,7 +42,7 @@ fn label_read(key: &str) -> bool {
             Some(profile_attr) => profile_attr.ends_with(".count"),
             None => !rest.starts_with("cuda."),
         },
-        None => key == AKS_ACCELERATOR_LABEL || key == INSTANCE_TYPE_LABEL,
+        None => key == crate::mig::aks::ACCELERATOR_LABEL || key == INSTANCE_TYPE_LABEL,
     }
 }
 
@@ -60,7 +57,10 @@ fn keep_labels(mut node: NodeInfo) -> NodeInfo {
 
 /// Whether a node has NVIDIA GPU resources, GFD labels, or AKS's GPU label.
 pub fn is_gpu_node(node: &NodeInfo) -> bool {
-    node.labels.get(AKS_ACCELERATOR_LABEL).map(String::as_str) == Some("nvidia")
+    node.labels
+        .get(crate::mig::aks::ACCELERATOR_LABEL)
+        .map(String::as_str)
+        == Some("nvidia")
         || node
             .capacity
             .keys()

@@ -2,15 +2,13 @@
 //! (GFD) with a MIG strategy, and Node Feature Discovery (NFD) that turns GFD's feature files
 //! into node labels. Modelled on NVIDIA's `nvidia-device-plugin` chart and NFD's own chart.
 
-use super::{labels, meta, selector};
+use super::{gpu_tolerations, labels, meta, selector};
 use crate::mig::strategy::Strategy;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// The device plugin image repository (GFD ships in the same image since v0.15).
 pub const DEVICE_PLUGIN_IMAGE: &str = "nvcr.io/nvidia/k8s-device-plugin";
-/// The NFD image repository and the version the device plugin chart 0.20 depends on.
-pub const NFD_IMAGE: &str = "registry.k8s.io/nfd/node-feature-discovery:v0.19.0";
 /// The helm release name `--helm` installs and upgrades.
 pub const HELM_RELEASE: &str = "nvdp";
 /// The default namespace.
@@ -47,15 +45,6 @@ impl InstallConfig {
         };
         format!("{DEVICE_PLUGIN_IMAGE}:{tag}")
     }
-}
-
-/// GPU taints of AKS GPU pools, GPU Operator nodes and critical add-on pools.
-pub(super) fn gpu_tolerations() -> Value {
-    json!([
-        { "key": "CriticalAddonsOnly", "operator": "Exists" },
-        { "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" },
-        { "key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule" },
-    ])
 }
 
 /// Only nodes that look like NVIDIA GPU nodes: NFD's PCI vendor label, the GPU Operator's

@@ -6,6 +6,18 @@ use serde_json::{json, Value};
 pub mod daemons;
 pub mod nfd;
 
+/// The NFD image repository and the version the device plugin chart 0.20 depends on.
+pub const NFD_IMAGE: &str = "registry.k8s.io/nfd/node-feature-discovery:v0.19.0";
+
+/// GPU taints of AKS GPU pools, GPU Operator nodes and critical add-on pools.
+fn gpu_tolerations() -> Value {
+    json!([
+        { "key": "CriticalAddonsOnly", "operator": "Exists" },
+        { "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" },
+        { "key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule" },
+    ])
+}
+
 /// The labels of every installed object: its name and component, and kubectl mig's ownership.
 fn labels(name: &str, component: &str) -> Value {
     json!({

@@ -3,7 +3,7 @@
 //! the feature files GFD writes on each node) and nfd-gc (drops NodeFeatures of deleted nodes).
 //! Modelled on NFD's own chart, v0.19.
 
-use super::daemons::NFD_IMAGE;
+use super::NFD_IMAGE;
 use super::{restricted_security_context, selector};
 use serde_json::{json, Value};
 
@@ -67,7 +67,7 @@ fn binding(kind: &str, name: &str, ns: &str, role: &str, sa: &str) -> Value {
 
 /// The GPU taints the NVIDIA daemons tolerate, and the control plane's: NFD labels every node.
 fn tolerations() -> Value {
-    let mut t = super::daemons::gpu_tolerations();
+    let mut t = super::gpu_tolerations();
     if let Some(list) = t.as_array_mut() {
         list.push(json!({ "key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule" }));
     }
