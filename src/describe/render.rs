@@ -1,6 +1,6 @@
 //! The describe report as a kubectl-like table, with problems and a cluster summary under it.
 
-use crate::mig::strategy::{self, Source};
+use crate::mig::strategy::Source;
 use crate::model::capacity::{NodeReport, Report, ResourceReport};
 use crate::model::problems::Severity;
 use crate::output::style::Style;
@@ -21,6 +21,7 @@ pub fn render(report: &Report, wide: bool, style: Style) -> String {
             "* strategy inferred from the node's resources (no nvidia.com/mig.strategy label)\n",
         );
     }
+    out.push_str(&sharing_notes(report));
     out.push_str(&problems(report, style));
     out.push_str(&crate::model::tables::summary(report));
     out
@@ -76,18 +77,15 @@ fn node_cells(node: &NodeReport, wide: bool) -> Vec<String> {
     if node.strategy_source == Source::Inferred && !node.resources.is_empty() {
         strategy.push('*');
     }
-    let gpu = node
-        .gpu_product
-        .as_deref()
-        .map(|p| strategy::model_of_product(p).to_string())
-        .unwrap_or_else(|| "-".into());
+    let gpu = node.gpu_model.clone().unwrap_or_else(|| "-".into());
     let mut cells = vec![node.name.clone(), strategy, gpu];
     if wide {
         cells.push(node.gpu_count.map_or("-".into(), |c| c.to_string()));
         cells.push(match (&node.mig_config, &node.mig_config_state) {
             (Some(c), Some(s)) => format!("{c} ({s})"),
             (Some(c), None) => c.clone(),
-            _ => "-".into(),
+            (None, Some(s)) => format!("- ({s})"),
+            (None, None) => "-".into(),
         });
     }
     cells
@@ -108,18 +106,50 @@ fn resource_cells(r: &ResourceReport, wide: bool, style: Style) -> Vec<String> {
         cells.push(style.bar(r.requested, r.allocatable, BAR_WIDTH));
     }
     if wide {
-        let pods: Vec<String> = r
-            .pods
-            .iter()
-            .map(|p| format!("{}/{}({})", p.namespace, p.name, p.count))
-            .collect();
-        cells.push(if pods.is_empty() {
-            "-".into()
-        } else {
-            pods.join(",")
-        });
+        cells.push(pods_cell(r));
     }
     cells
+}
+
+/// The pods holding a resource, short: all of them up to three, else the first two and how
+/// many more (JSON lists every one).
+fn pods_cell(r: &ResourceReport) -> String {
+    let shown =
+        |p: &crate::model::capacity::PodClaim| format!("{}/{}({})", p.namespace, p.name, p.count);
+    match r.pods.len() {
+        0 => "-".into(),
+        1..=3 => r.pods.iter().map(shown).collect::<Vec<_>>().join(", "),
+        n => format!(
+            "{n} pods: {}, +{}",
+            r.pods
+                .iter()
+                .take(2)
+                .map(shown)
+                .collect::<Vec<_>>()
+                .join(", "),
+            n - 2
+        ),
+    }
+}
+
+/// One line per shared resource: the devices behind its slots.
+fn sharing_notes(report: &Report) -> String {
+    let mut out = String::new();
+    for node in &report.nodes {
+        for r in &node.resources {
+            let Some(sharing) = &r.sharing else { continue };
+            let how = sharing.strategy.as_deref().unwrap_or("shared");
+            let line = match (sharing.devices, sharing.replicas) {
+                (Some(d), Some(n)) => format!("{} devices × {n} slots ({how})", d),
+                _ => format!(
+                    "{} slots ({how}; replicas per device not labelled)",
+                    r.allocatable
+                ),
+            };
+            out.push_str(&format!("~ {} on {}: {line}\n", r.name, node.name));
+        }
+    }
+    out
 }
 
 fn problems(report: &Report, style: Style) -> String {

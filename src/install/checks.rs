@@ -83,6 +83,7 @@ pub(super) fn check_foreign(
             app.as_deref().map(|a| format!(" (application {a})")).unwrap_or_default()
         ),
         Owner::Aks => "it is managed by AKS, so set the strategy there or remove the add-on first".to_string(),
+        Owner::Gke => "it is GKE's own device plugin, which serves MIG partitions as nvidia.com/gpu (set the partition size on the node pool); to run NVIDIA's instead, label the nodes gke-no-default-nvidia-gpu-device-plugin=true first".to_string(),
         Owner::KubectlMig | Owner::Unknown => format!(
             "remove it first (kubectl delete daemonset -n {} {})",
             first.namespace, first.name
@@ -95,10 +96,11 @@ pub(super) fn check_foreign(
 }
 
 /// Warns when no node has GPUs yet, or when GPU nodes already advertise devices that no device
-/// plugin kubectl mig recognises serves.
+/// plugin kubectl mig recognises serves; refuses (unless `force`) next to AKS's managed one.
 pub(super) async fn warn_without_gpu_nodes(
     cluster: &Cluster,
     found: &[Found],
+    force: bool,
     msgs: &Messages,
 ) -> Result<()> {
     let (nodes, _) = crate::snapshot::live::gpu_nodes(cluster, None).await?;
@@ -108,6 +110,24 @@ pub(super) async fn warn_without_gpu_nodes(
         ));
     }
     let known_plugin = found.iter().any(|f| f.component == Component::DevicePlugin);
+    let aks_managed: Vec<&str> = nodes
+        .iter()
+        .filter(|n| {
+            n.labels
+                .get(crate::mig::labels::AKS_DCGM_EXPORTER)
+                .is_some_and(|v| v == "enabled")
+                || !n.gpu_conditions.is_empty()
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if !known_plugin && !aks_managed.is_empty() && !force {
+        return Err(Error::failed(format!(
+            "{} GPU node{} ({}) belong to AKS managed GPU node pools, where AKS runs the NVIDIA device plugin itself; set the MIG strategy on the node pool (its gpuProfile) instead, or pass --force to install a second device plugin anyway",
+            aks_managed.len(),
+            if aks_managed.len() == 1 { " is" } else { "s are" },
+            aks_managed[0]
+        )));
+    }
     let advertising: Vec<&str> = nodes
         .iter()
         .filter(|n| {

@@ -56,6 +56,8 @@ pub enum Owner {
     GpuOperator,
     /// An AKS-managed add-on.
     Aks,
+    /// GKE's own device plugin (`kube-system/nvidia-gpu-device-plugin`).
+    Gke,
     /// Applied by hand or by something else.
     Unknown,
 }
@@ -73,6 +75,7 @@ impl fmt::Display for Owner {
             }
             Owner::GpuOperator => f.write_str("GPU Operator"),
             Owner::Aks => f.write_str("AKS add-on"),
+            Owner::Gke => f.write_str("GKE"),
             Owner::Unknown => f.write_str("unknown (applied manually?)"),
         }
     }
@@ -127,7 +130,12 @@ fn component_of(name: &str, c: &Container) -> Option<Component> {
     if cmd.contains("gpu-feature-discovery") || image.contains("gpu-feature-discovery") {
         return Some(Component::GpuFeatureDiscovery);
     }
-    if cmd.contains("nvidia-device-plugin") || image.contains("k8s-device-plugin") {
+    // GKE's own plugin is `nvidia-gpu-device-plugin` (GoogleCloudPlatform/container-engine-accelerators).
+    if cmd.contains("nvidia-device-plugin")
+        || cmd.contains("nvidia-gpu-device-plugin")
+        || image.contains("k8s-device-plugin")
+        || image.contains("nvidia-gpu-device-plugin")
+    {
         return Some(Component::DevicePlugin);
     }
     if cmd.contains("nfd-worker")
@@ -249,6 +257,9 @@ pub fn owner(ds: &DaemonSet) -> Owner {
                 .or_else(|| labels.get("app.kubernetes.io/instance"))
                 .cloned(),
         };
+    }
+    if labels.get("k8s-app").map(String::as_str) == Some("nvidia-gpu-device-plugin") {
+        return Owner::Gke;
     }
     if labels.contains_key("addonmanager.kubernetes.io/mode")
         || labels

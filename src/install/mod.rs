@@ -54,7 +54,7 @@ pub async fn install(
         .iter()
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
         .and_then(|f| f.strategy);
-    warn_without_gpu_nodes(&cluster, &found, msgs).await?;
+    warn_without_gpu_nodes(&cluster, &found, args.force, msgs).await?;
     let objects = manifests::daemons::objects(&config);
     let applied = apply_interruptibly(&cluster, &objects, &config, args, out, msgs).await?;
     if let Some(format) = args.output {
@@ -99,7 +99,7 @@ async fn install_with_helm(
         let release = Some(manifests::daemons::HELM_RELEASE);
         check_foreign(&found, args.force, config.strategy, release, msgs)?;
         reuse_nfd(&found, &mut config, release, msgs);
-        warn_without_gpu_nodes(&cluster, &found, msgs).await?;
+        warn_without_gpu_nodes(&cluster, &found, args.force, msgs).await?;
     }
     let wait = args.wait.then_some(args.timeout);
     helm::run(&config, dry_run, wait, out, msgs)

@@ -3,5 +3,6 @@
 
 pub mod aks;
 pub mod catalog;
+pub mod labels;
 pub mod nvsmi;
 pub mod strategy;

@@ -84,16 +84,71 @@ pub fn mig_resource(profile: &str) -> String {
     format!("{MIG_RESOURCE_PREFIX}{profile}")
 }
 
-/// The profile of a `nvidia.com/mig-<profile>` resource name.
-pub fn profile_of_resource(resource: &str) -> Option<&str> {
-    resource
-        .strip_prefix(MIG_RESOURCE_PREFIX)
-        .filter(|p| !p.is_empty())
+/// The suffix the device plugin gives a resource whose devices are shared (time-slicing or MPS
+/// with `renameByDefault`): `nvidia.com/gpu.shared`, `nvidia.com/mig-1g.10gb.shared`.
+pub const SHARED_SUFFIX: &str = ".shared";
+
+/// The whole-GPU resource renamed for sharing.
+pub const GPU_SHARED_RESOURCE: &str = "nvidia.com/gpu.shared";
+
+/// What an NVIDIA resource name stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceKind<'a> {
+    /// `nvidia.com/gpu`: whole GPUs, or every MIG device under `single`.
+    Gpu,
+    /// `nvidia.com/mig-<profile>`: MIG devices of one profile (`mixed`).
+    Mig(&'a str),
+    /// `nvidia.com/gpu.shared`: shared slots of whole GPUs (or single-strategy MIG devices).
+    GpuShared,
+    /// `nvidia.com/mig-<profile>.shared`: shared slots of MIG devices.
+    MigShared(&'a str),
 }
 
-/// Whether a resource is one of the NVIDIA GPU resources describe reports.
+impl<'a> ResourceKind<'a> {
+    /// Reads a resource name; `None` for anything that is not one of the NVIDIA device plugin's.
+    pub fn parse(resource: &'a str) -> Option<Self> {
+        match resource {
+            GPU_RESOURCE => return Some(ResourceKind::Gpu),
+            GPU_SHARED_RESOURCE => return Some(ResourceKind::GpuShared),
+            _ => {}
+        }
+        let rest = resource.strip_prefix(MIG_RESOURCE_PREFIX)?;
+        let (profile, shared) = match rest.strip_suffix(SHARED_SUFFIX) {
+            Some(p) => (p, true),
+            None => (rest, false),
+        };
+        if profile.is_empty() {
+            return None;
+        }
+        Some(if shared {
+            ResourceKind::MigShared(profile)
+        } else {
+            ResourceKind::Mig(profile)
+        })
+    }
+
+    /// The MIG profile, for `nvidia.com/mig-*` resources.
+    pub fn profile(self) -> Option<&'a str> {
+        match self {
+            ResourceKind::Mig(p) | ResourceKind::MigShared(p) => Some(p),
+            ResourceKind::Gpu | ResourceKind::GpuShared => None,
+        }
+    }
+
+    /// Whether its devices are shared slots.
+    pub fn is_shared(self) -> bool {
+        matches!(self, ResourceKind::GpuShared | ResourceKind::MigShared(_))
+    }
+}
+
+/// The profile of a `nvidia.com/mig-<profile>` (or `.shared`) resource name.
+pub fn profile_of_resource(resource: &str) -> Option<&str> {
+    ResourceKind::parse(resource).and_then(ResourceKind::profile)
+}
+
+/// Whether a resource is one of the NVIDIA GPU resources describe reports (shared ones too).
 pub fn is_gpu_resource(resource: &str) -> bool {
-    resource == GPU_RESOURCE || profile_of_resource(resource).is_some()
+    ResourceKind::parse(resource).is_some()
 }
 
 /// The profile in a single-strategy product label: `NVIDIA-A100-SXM4-40GB-MIG-1g.5gb` → `1g.5gb`
@@ -114,9 +169,12 @@ pub fn single_profile(product: &str) -> Option<&str> {
 /// GFD's profile word for a MIG layout the single strategy cannot serve.
 pub const INVALID: &str = "INVALID";
 
-/// The GPU model of a product label, without the `-MIG-...` part and the `NVIDIA-` prefix.
+/// The GPU model of a product label, without the `-MIG-...` part, a `-SHARED` suffix and the
+/// `NVIDIA-` prefix: `NVIDIA-H100-80GB-HBM3-MIG-1g.10gb` and `H100-80GB-HBM3` both read
+/// `H100-80GB-HBM3`.
 pub fn model_of_product(product: &str) -> &str {
-    let base = product.rsplit_once("-MIG-").map_or(product, |(m, _)| m);
+    let base = product.strip_suffix("-SHARED").unwrap_or(product);
+    let base = base.rsplit_once("-MIG-").map_or(base, |(m, _)| m);
     base.strip_prefix("NVIDIA-").unwrap_or(base)
 }
 
@@ -145,6 +203,23 @@ mod tests {
             Some("2g.10gb")
         );
         assert_eq!(profile_of_resource("nvidia.com/gpu"), None);
+        assert_eq!(
+            profile_of_resource("nvidia.com/mig-1g.10gb.shared"),
+            Some("1g.10gb")
+        );
+        assert_eq!(
+            ResourceKind::parse("nvidia.com/mig-1g.10gb.shared"),
+            Some(ResourceKind::MigShared("1g.10gb"))
+        );
+        assert_eq!(
+            ResourceKind::parse("nvidia.com/gpu.shared"),
+            Some(ResourceKind::GpuShared)
+        );
+        assert_eq!(ResourceKind::parse("nvidia.com/gpu.mem"), None);
+        assert_eq!(
+            model_of_product("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb-SHARED"),
+            "A100-SXM4-40GB"
+        );
         assert_eq!(
             profile_of_product("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"),
             Some("1g.5gb")

@@ -6,7 +6,7 @@ use crate::model::node::{NodeInfo, PodUsage};
 use crate::model::problems::{self};
 use std::collections::{BTreeMap, HashMap};
 
-pub use super::report::{NodeReport, PodClaim, Report, ResourceReport, SummaryRow};
+pub use super::report::{NodeReport, OtherResource, PodClaim, Report, ResourceReport, SummaryRow};
 
 /// Requests folded per node while pods stream in: only pods that hold NVIDIA resources on a
 /// node of interest are kept, so memory follows the GPU pods, not the cluster.
@@ -87,48 +87,15 @@ pub fn report(nodes: &[NodeInfo], usage: &Usage) -> Report {
 
 fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -> NodeReport {
     let (strategy, source) = crate::model::strategy::detect(node);
-    let product = node.labels.get(strategy::PRODUCT_LABEL).cloned();
-    let single_profile = product
-        .as_deref()
-        .and_then(strategy::single_profile)
-        .map(str::to_string);
-    let mut names: Vec<&String> = node
-        .capacity
-        .keys()
-        .chain(node.allocatable.keys())
-        .chain(used.keys())
-        .filter(|r| strategy::is_gpu_resource(r))
-        .collect();
-    names.sort_by_key(|r| resource_order(r));
-    names.dedup();
-    let resources: Vec<ResourceReport> = names
-        .into_iter()
-        .map(|name| {
-            let (requested, mut pods) = used.get(name).cloned().unwrap_or_default();
-            pods.sort();
-            let allocatable = node.allocatable.get(name).copied().unwrap_or(0);
-            let profile = match strategy::profile_of_resource(name) {
-                Some(p) => Some(p.to_string()),
-                None if strategy == Strategy::Single => single_profile.clone(),
-                None => None,
-            };
-            ResourceReport {
-                name: name.clone(),
-                profile,
-                capacity: node.capacity.get(name).copied().unwrap_or(0),
-                allocatable,
-                requested,
-                free: allocatable.saturating_sub(requested).max(0),
-                pods,
-            }
-        })
-        .collect();
-    let problems = problems::diagnose(node, strategy, source, &resources);
+    let resources = resources(node, strategy, used);
+    let other_gpu_resources = other_resources(node);
+    let problems = problems::diagnose(node, strategy, source, &resources, &other_gpu_resources);
     NodeReport {
         name: node.name.clone(),
         strategy,
         strategy_source: source,
-        gpu_product: product,
+        gpu_product: node.labels.get(strategy::PRODUCT_LABEL).cloned(),
+        gpu_model: crate::model::strategy::gpu_model(node),
         gpu_count: node
             .labels
             .get(strategy::COUNT_LABEL)
@@ -139,8 +106,70 @@ fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -
         ready: node.ready,
         schedulable: !node.unschedulable,
         resources,
+        other_gpu_resources,
         problems,
     }
+}
+
+/// Every NVIDIA resource the node has or its pods ask for, in display order.
+fn resources(
+    node: &NodeInfo,
+    strategy: Strategy,
+    used: &BTreeMap<String, (i64, Vec<PodClaim>)>,
+) -> Vec<ResourceReport> {
+    let single_profile = (strategy == Strategy::Single)
+        .then(|| crate::model::strategy::single_profile(node))
+        .flatten();
+    let mut names: Vec<&String> = node
+        .capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .chain(used.keys())
+        .filter(|r| strategy::is_gpu_resource(r))
+        .collect();
+    names.sort_by_key(|r| resource_order(r));
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let (requested, mut pods) = used.get(name).cloned().unwrap_or_default();
+            pods.sort();
+            let allocatable = node.allocatable.get(name).copied().unwrap_or(0);
+            let profile = match strategy::profile_of_resource(name) {
+                Some(p) => Some(p.to_string()),
+                None => single_profile.clone(),
+            };
+            ResourceReport {
+                name: name.clone(),
+                profile,
+                capacity: node.capacity.get(name).copied().unwrap_or(0),
+                allocatable,
+                requested,
+                free: allocatable.saturating_sub(requested).max(0),
+                pods,
+                sharing: crate::model::sharing::sharing(node, name, allocatable),
+            }
+        })
+        .collect()
+}
+
+/// GPU-like resources that are not the NVIDIA device plugin's.
+fn other_resources(node: &NodeInfo) -> Vec<OtherResource> {
+    let mut names: Vec<&String> = node
+        .capacity
+        .keys()
+        .chain(node.allocatable.keys())
+        .filter(|r| !strategy::is_gpu_resource(r))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| OtherResource {
+            name: name.clone(),
+            allocatable: node.allocatable.get(name).copied().unwrap_or(0),
+        })
+        .collect()
 }
 
 /// `nvidia.com/gpu` first, then MIG profiles smallest first.

@@ -6,5 +6,6 @@ pub mod node;
 pub mod offers;
 pub mod problems;
 pub mod report;
+pub mod sharing;
 pub mod strategy;
 pub mod tables;

@@ -15,9 +15,9 @@ pub struct NodeInfo {
     pub name: String,
     /// `metadata.labels`.
     pub labels: BTreeMap<String, String>,
-    /// `status.capacity` of `nvidia.com/*` resources, as integers.
+    /// `status.capacity` of `nvidia.com/*` and other GPU-like resources, as integers.
     pub capacity: BTreeMap<String, i64>,
-    /// `status.allocatable` of `nvidia.com/*` resources, as integers.
+    /// `status.allocatable` of `nvidia.com/*` and other GPU-like resources, as integers.
     pub allocatable: BTreeMap<String, i64>,
     /// `spec.unschedulable` (cordoned).
     pub unschedulable: bool,
@@ -25,6 +25,9 @@ pub struct NodeInfo {
     pub ready: Option<bool>,
     /// `spec.taints` with effect NoSchedule or NoExecute.
     pub taints: Vec<Taint>,
+    /// GPU conditions other than Ready that report trouble (AKS's `UnhealthyNvidiaDevicePlugin`
+    /// and the like, when `True`), as `(type, message)`.
+    pub gpu_conditions: Vec<(String, String)>,
     /// NVIDIA quantities that are no device count (negative, too big, not a quantity), as
     /// `status.allocatable nvidia.com/gpu="-4"`: left out of the counts, and reported.
     pub malformed: Vec<String>,
@@ -97,6 +100,7 @@ struct Condition {
     #[serde(rename = "type")]
     kind: String,
     status: String,
+    message: Option<String>,
 }
 
 /// The wire form of a Node, reduced to what [`NodeInfo`] keeps.
@@ -123,7 +127,23 @@ impl From<RawNode> for NodeInfo {
             "status.allocatable",
             &mut malformed,
         );
+        let gpu_conditions = raw
+            .status
+            .conditions
+            .iter()
+            .filter(|c| {
+                c.status == "True"
+                    && crate::mig::labels::AKS_GPU_CONDITIONS.contains(&c.kind.as_str())
+            })
+            .map(|c| {
+                (
+                    clean(c.kind.clone()),
+                    clean(c.message.clone().unwrap_or_default()),
+                )
+            })
+            .collect();
         NodeInfo {
+            gpu_conditions,
             name: clean(raw.metadata.name),
             labels: raw
                 .metadata
@@ -146,14 +166,29 @@ impl From<RawNode> for NodeInfo {
     }
 }
 
-/// The `nvidia.com/*` quantities of a map; those that are no count are noted in `malformed`.
+/// Whether a resource name looks like a GPU device: NVIDIA's, and others' that describe reports
+/// as unmodelled (`instaslice.redhat.com/mig-1g.5gb`, `mig.das.com/1g.5gb`, `amd.com/gpu`).
+pub fn is_gpu_like(name: &str) -> bool {
+    if name.starts_with(NVIDIA_PREFIX) {
+        return true;
+    }
+    let Some((domain, resource)) = name.split_once('/') else {
+        return false;
+    };
+    domain.split('.').any(|part| part == "gpu" || part == "mig")
+        || resource == "gpu"
+        || resource.starts_with("gpu")
+        || resource.starts_with("mig-")
+}
+
+/// The `nvidia.com/*` (and other GPU-like) quantities of a map; those that are no count are noted in `malformed`.
 fn nvidia_quantities(
     map: &BTreeMap<String, serde_json::Value>,
     field: &str,
     malformed: &mut Vec<String>,
 ) -> BTreeMap<String, i64> {
     let mut out = BTreeMap::new();
-    for (k, v) in map.iter().filter(|(k, _)| k.starts_with(NVIDIA_PREFIX)) {
+    for (k, v) in map.iter().filter(|(k, _)| is_gpu_like(k)) {
         match quantity::parse_value(v) {
             Some(n) => {
                 out.insert(k.clone(), n);

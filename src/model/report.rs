@@ -2,6 +2,7 @@
 //! cluster totals. Plain data shared by the model's rules and the renderers.
 
 use crate::mig::strategy::{Source, Strategy};
+use crate::model::sharing::Sharing;
 use serde::Serialize;
 
 /// The whole report, in the documented JSON/YAML schema.
@@ -25,6 +26,8 @@ pub struct NodeReport {
     pub strategy_source: Source,
     /// `nvidia.com/gpu.product` as GFD wrote it.
     pub gpu_product: Option<String>,
+    /// The GPU model, the same for every strategy (`A100-SXM4-40GB`, `H100-PCIe`).
+    pub gpu_model: Option<String>,
     /// `nvidia.com/gpu.count` as GFD wrote it.
     pub gpu_count: Option<i64>,
     /// The GPU Operator MIG manager's `nvidia.com/mig.config`.
@@ -39,6 +42,8 @@ pub struct NodeReport {
     pub schedulable: bool,
     /// `nvidia.com/gpu` and every `nvidia.com/mig-<profile>` the node has or is asked for.
     pub resources: Vec<ResourceReport>,
+    /// GPU resources kubectl mig does not model (other device plugins, dynamic MIG), as advertised.
+    pub other_gpu_resources: Vec<OtherResource>,
     /// What looks wrong, most severe first.
     pub problems: Vec<Problem>,
 }
@@ -61,6 +66,19 @@ pub struct ResourceReport {
     pub free: i64,
     /// The pods holding it.
     pub pods: Vec<PodClaim>,
+    /// How its devices are shared (time-slicing, MPS); absent for devices of their own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<Sharing>,
+}
+
+/// A GPU resource describe does not model, with what the node advertises of it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherResource {
+    /// The resource name, e.g. `instaslice.redhat.com/mig-1g.5gb`.
+    pub name: String,
+    /// `status.allocatable`.
+    pub allocatable: i64,
 }
 
 /// A pod's hold on a resource.

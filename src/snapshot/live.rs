@@ -34,15 +34,27 @@ pub struct Snapshot {
 }
 
 /// Whether describe or run reads a node label: GFD's `nvidia.com/*` labels except CUDA versions
-/// and per-profile attributes other than the count, AKS's accelerator label and the VM size.
-/// The rest are dropped as nodes are listed: on a MIG node they are most of its memory.
+/// and per-profile attributes other than the count and sharing, the clouds' GPU labels and the
+/// VM size. The rest are dropped as nodes are listed: on a MIG node they are most of its memory.
 fn label_read(key: &str) -> bool {
+    use crate::mig::labels;
     match key.strip_prefix(NVIDIA_PREFIX) {
         Some(rest) => match rest.strip_prefix("mig-") {
-            Some(profile_attr) => profile_attr.ends_with(".count"),
+            Some(profile_attr) => [".count", ".replicas", ".sharing-strategy"]
+                .iter()
+                .any(|attr| profile_attr.ends_with(attr)),
             None => !rest.starts_with("cuda."),
         },
-        None => key == crate::mig::aks::ACCELERATOR_LABEL || key == INSTANCE_TYPE_LABEL,
+        None => [
+            crate::mig::aks::ACCELERATOR_LABEL,
+            INSTANCE_TYPE_LABEL,
+            labels::GKE_PARTITION_SIZE,
+            labels::GKE_ACCELERATOR,
+            labels::GKE_MAX_SHARED_CLIENTS,
+            labels::GKE_SHARING_STRATEGY,
+            labels::AKS_DCGM_EXPORTER,
+        ]
+        .contains(&key),
     }
 }
 
