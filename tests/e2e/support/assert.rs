@@ -35,7 +35,7 @@ macro_rules! assert_ok {
 }
 pub(crate) use assert_ok;
 
-/// Asserts that the text `haystack` contains `needle` (a `&str`, `String` or `char`), printing
+/// Asserts that the text `haystack` contains `needle` (a `&str`, `&String` or `char`), printing
 /// both otherwise; more arguments are a format string prefixed to the message.
 macro_rules! assert_contains {
     ($haystack:expr, $needle:expr $(,)?) => {{
