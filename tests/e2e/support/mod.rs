@@ -30,11 +30,20 @@ pub struct Run {
 }
 
 impl From<Output> for Run {
+    /// Panics unless stdout and stderr are UTF-8: every program the tests run writes text.
     fn from(out: Output) -> Run {
+        let text = |bytes: Vec<u8>, stream: &str| {
+            String::from_utf8(bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{stream} is not UTF-8 ({e}): {}",
+                    String::from_utf8_lossy(e.as_bytes())
+                )
+            })
+        };
         Run {
             code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout: text(out.stdout, "stdout"),
+            stderr: text(out.stderr, "stderr"),
         }
     }
 }
