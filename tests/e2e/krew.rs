@@ -2,13 +2,12 @@
 //! builds an archive whose manifest installs the way krew installs it, and the real kubectl finds
 //! and runs the installed plugin. The workflows are valid YAML and name scripts that exist.
 
+use crate::support::*;
 use serde_yaml::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
 const TEMPLATE: &str = "krew/.krew.yaml";
 const MANIFEST: &str = "krew/mig.yaml";
 /// The platforms a release ships.
@@ -51,29 +50,68 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_default()
 }
 
+/// What is wrong, collected: `check(ok, what)` keeps `what` when `ok` is false.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn check(&mut self, ok: bool, what: impl Into<String>) {
+        if !ok {
+            self.0.push(what.into());
+        }
+    }
+}
+
 /// krew's rules for a plugin manifest at `path` (krew's `ValidatePlugin` and the
 /// `validate-krew-manifest` checks), as a list of what is wrong.
 fn krew_problems(path: &Path) -> Vec<String> {
     let doc = read_yaml(path);
-    let mut bad = Vec::new();
-    let mut check = |ok: bool, what: String| {
-        if !ok {
-            bad.push(what)
+    let mut bad = Problems::default();
+    header_problems(path, &doc, &mut bad);
+    spec_text_problems(&doc["spec"], &mut bad);
+    let platforms = doc["spec"]["platforms"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
+    bad.check(!platforms.is_empty(), "no platforms");
+    for (i, p) in platforms.iter().enumerate() {
+        for problem in platform_problems(p) {
+            bad.0.push(format!("platforms[{i}]: {problem}"));
         }
-    };
+    }
+    for (os, arch) in KREW_PLATFORMS {
+        let matching: Vec<usize> = (0..platforms.len())
+            .filter(|&i| selects(&platforms[i], os, arch))
+            .collect();
+        bad.check(
+            matching.len() <= 1,
+            format!("platforms {matching:?} overlap on {os}/{arch}"),
+        );
+    }
+    for (i, p) in platforms.iter().enumerate() {
+        bad.check(
+            KREW_PLATFORMS.iter().any(|(os, arch)| selects(p, os, arch)),
+            format!("platforms[{i}] selects no platform krew runs on"),
+        );
+    }
+    bad.0
+}
+
+/// The file name, apiVersion, kind and plugin name.
+fn header_problems(path: &Path, doc: &Value, bad: &mut Problems) {
     let file_name = path.file_name().unwrap().to_string_lossy();
-    check(
+    bad.check(
         file_name.ends_with(".yaml"),
         format!("{file_name}: extension must be .yaml"),
     );
     let name_from_file = file_name.trim_end_matches(".yaml");
-    check(
-        text(&doc, "apiVersion") == "krew.googlecontainertools.github.com/v1alpha2",
-        "apiVersion".into(),
+    bad.check(
+        text(doc, "apiVersion") == "krew.googlecontainertools.github.com/v1alpha2",
+        "apiVersion",
     );
-    check(text(&doc, "kind") == "Plugin", "kind must be Plugin".into());
+    bad.check(text(doc, "kind") == "Plugin", "kind must be Plugin");
     let name = text(&doc["metadata"], "name");
-    check(
+    bad.check(
         !name.is_empty()
             && name
                 .chars()
@@ -83,61 +121,43 @@ fn krew_problems(path: &Path) -> Vec<String> {
                 .any(|r| r.eq_ignore_ascii_case(name)),
         format!("unsafe plugin name {name:?}"),
     );
-    check(
+    bad.check(
         name == name_from_file,
         format!("name {name:?} is not the file name"),
     );
-    let spec = &doc["spec"];
+}
+
+/// The descriptions, homepage and version.
+fn spec_text_problems(spec: &Value, bad: &mut Problems) {
     let short = text(spec, "shortDescription");
-    check(!short.is_empty(), "shortDescription is empty".into());
-    check(
+    bad.check(!short.is_empty(), "shortDescription is empty");
+    bad.check(
         !short.contains(['\r', '\n']),
-        "shortDescription has a line break".into(),
+        "shortDescription has a line break",
     );
-    check(
+    bad.check(
         short.len() <= 70,
         format!("shortDescription longer than 70: {short}"),
     );
     for (key, max) in [("description", 80), ("caveats", 80)] {
-        check(!text(spec, key).is_empty(), format!("{key} is empty"));
+        bad.check(!text(spec, key).is_empty(), format!("{key} is empty"));
         for line in text(spec, key).lines() {
             // krew allows a longer line only when it is one word.
-            check(
+            bad.check(
                 line.len() <= max || !line.trim().contains(' '),
                 format!("{key} line longer than {max}: {line}"),
             );
         }
     }
-    check(
+    bad.check(
         text(spec, "homepage").starts_with("https://"),
-        "homepage must be an https URL".into(),
+        "homepage must be an https URL",
     );
     let version = text(spec, "version");
-    check(
+    bad.check(
         is_krew_semver(version),
         format!("version {version:?} is not semver with a leading v"),
     );
-    let platforms = spec["platforms"].as_sequence().cloned().unwrap_or_default();
-    check(!platforms.is_empty(), "no platforms".into());
-    for (i, p) in platforms.iter().enumerate() {
-        for problem in platform_problems(p) {
-            bad.push(format!("platforms[{i}]: {problem}"));
-        }
-    }
-    for (os, arch) in KREW_PLATFORMS {
-        let matching: Vec<usize> = (0..platforms.len())
-            .filter(|&i| selects(&platforms[i], os, arch))
-            .collect();
-        if matching.len() > 1 {
-            bad.push(format!("platforms {matching:?} overlap on {os}/{arch}"));
-        }
-    }
-    for (i, p) in platforms.iter().enumerate() {
-        if !KREW_PLATFORMS.iter().any(|(os, arch)| selects(p, os, arch)) {
-            bad.push(format!("platforms[{i}] selects no platform krew runs on"));
-        }
-    }
-    bad
 }
 
 /// `vMAJOR.MINOR.PATCH[-pre][+build]`, as krew's semver package parses it.
@@ -158,62 +178,68 @@ fn is_krew_semver(version: &str) -> bool {
 }
 
 fn platform_problems(p: &Value) -> Vec<String> {
-    let mut bad = Vec::new();
-    if text(p, "uri").is_empty() {
-        bad.push("uri is empty".into());
-    }
+    let mut bad = Problems::default();
+    bad.check(!text(p, "uri").is_empty(), "uri is empty");
     let sha = text(p, "sha256");
-    if sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        bad.push(format!("sha256 {sha:?} is not 64 lower-case hex digits"));
-    }
+    bad.check(
+        sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        format!("sha256 {sha:?} is not 64 lower-case hex digits"),
+    );
     let bin = text(p, "bin");
-    if bin.is_empty() || bin.starts_with('/') || bin.split('/').any(|s| s == "..") {
-        bad.push(format!(
-            "bin {bin:?} must be a relative path inside the plugin"
-        ));
+    bad.check(
+        !(bin.is_empty() || bin.starts_with('/') || bin.split('/').any(|s| s == "..")),
+        format!("bin {bin:?} must be a relative path inside the plugin"),
+    );
+    let destinations = files_problems(p, &mut bad);
+    bad.check(
+        destinations.contains(bin),
+        format!("bin {bin:?} is not installed by files {destinations:?}"),
+    );
+    bad.check(
+        destinations.contains("LICENSE"),
+        "files do not install the LICENSE",
+    );
+    bad.check(
+        destinations.contains("kubectl_complete-mig"),
+        "files do not install kubectl_complete-mig",
+    );
+    let selector = &p["selector"];
+    match selector["matchLabels"].as_mapping() {
+        Some(labels) if !labels.is_empty() => {
+            for key in labels.keys() {
+                bad.check(
+                    matches!(key.as_str(), Some("os" | "arch")),
+                    format!("selector key {key:?} is not os or arch"),
+                );
+            }
+        }
+        _ => bad.check(false, "selector needs non-empty matchLabels"),
     }
+    bad.check(
+        selector["matchExpressions"].is_null(),
+        "selector uses matchExpressions; this project keeps to matchLabels",
+    );
+    bad.0
+}
+
+/// The `files` entries' problems; returns where they install their files.
+fn files_problems(p: &Value, bad: &mut Problems) -> BTreeSet<String> {
     let files = p["files"].as_sequence().cloned().unwrap_or_default();
-    if files.is_empty() {
-        bad.push("files is empty".into());
-    }
+    bad.check(!files.is_empty(), "files is empty");
     let mut destinations = BTreeSet::new();
     for f in &files {
         let (from, to) = (text(f, "from"), text(f, "to"));
-        if from.is_empty() || to.is_empty() {
-            bad.push(format!("files entry {f:?} needs from and to"));
-        }
-        if to != clean(to) {
-            bad.push(format!("files to {to:?} is not a clean path"));
-        }
+        bad.check(
+            !(from.is_empty() || to.is_empty()),
+            format!("files entry {f:?} needs from and to"),
+        );
+        bad.check(
+            to == clean(to),
+            format!("files to {to:?} is not a clean path"),
+        );
         destinations.insert(destination(from, to));
     }
-    if !destinations.contains(bin) {
-        bad.push(format!(
-            "bin {bin:?} is not installed by files {destinations:?}"
-        ));
-    }
-    if !destinations.contains("LICENSE") {
-        bad.push("files do not install the LICENSE".into());
-    }
-    if !destinations.contains("kubectl_complete-mig") {
-        bad.push("files do not install kubectl_complete-mig".into());
-    }
-    let selector = &p["selector"];
-    let labels = selector["matchLabels"].as_mapping();
-    match labels {
-        Some(labels) if !labels.is_empty() => {
-            for key in labels.keys() {
-                if !matches!(key.as_str(), Some("os" | "arch")) {
-                    bad.push(format!("selector key {key:?} is not os or arch"));
-                }
-            }
-        }
-        _ => bad.push("selector needs non-empty matchLabels".into()),
-    }
-    if !selector["matchExpressions"].is_null() {
-        bad.push("selector uses matchExpressions; this project keeps to matchLabels".into());
-    }
-    bad
+    destinations
 }
 
 /// Where a `files` entry without a glob puts its file, relative to the install dir.
@@ -249,6 +275,13 @@ fn selects(p: &Value, os: &str, arch: &str) -> bool {
     })
 }
 
+/// Asserts that the manifest at `path` passes krew's rules.
+#[track_caller]
+fn assert_krew_valid(path: &Path) {
+    let problems = krew_problems(path);
+    assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+}
+
 /// The template rendered the way krew-release-bot does, with these sha256 values per URI.
 fn render_template(tag: &str, sha_of: impl Fn(&str) -> String) -> String {
     let template = std::fs::read_to_string(root().join(TEMPLATE)).unwrap();
@@ -274,8 +307,7 @@ fn render_template(tag: &str, sha_of: impl Fn(&str) -> String) -> String {
 #[test]
 fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
     let path = root().join(MANIFEST);
-    let problems = krew_problems(&path);
-    assert!(problems.is_empty(), "{MANIFEST}: {problems:#?}");
+    assert_krew_valid(&path);
     let doc = read_yaml(&path);
     let tag = format!("v{VERSION}");
     assert_eq!(
@@ -283,21 +315,16 @@ fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
         tag,
         "{MANIFEST} is not for Cargo.toml's version"
     );
-    let shipped: Vec<(String, String)> = doc["spec"]["platforms"]
-        .as_sequence()
-        .unwrap()
+    let platforms = doc["spec"]["platforms"].as_sequence().unwrap();
+    let shipped: Vec<(&str, &str)> = platforms
         .iter()
         .map(|p| {
             let l = &p["selector"]["matchLabels"];
-            (text(l, "os").to_string(), text(l, "arch").to_string())
+            (text(l, "os"), text(l, "arch"))
         })
         .collect();
-    let expected: Vec<(String, String)> = PLATFORMS
-        .iter()
-        .map(|(o, a)| (o.to_string(), a.to_string()))
-        .collect();
-    assert_eq!(shipped, expected);
-    for p in doc["spec"]["platforms"].as_sequence().unwrap() {
+    assert_eq!(shipped, PLATFORMS);
+    for p in platforms {
         let os = text(&p["selector"]["matchLabels"], "os");
         let exe = if os == "windows" { ".exe" } else { "" };
         assert_eq!(text(p, "bin"), format!("kubectl-mig{exe}"));
@@ -310,9 +337,7 @@ fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
         .map(|l| format!("{l}\n"))
         .collect();
     let sha_of = |uri: &str| {
-        doc["spec"]["platforms"]
-            .as_sequence()
-            .unwrap()
+        platforms
             .iter()
             .find(|p| text(p, "uri") == uri)
             .map(|p| text(p, "sha256").to_string())
@@ -325,7 +350,7 @@ fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
         assert_eq!(
             current, rendered,
             "{MANIFEST} no longer matches {TEMPLATE}; regenerate it with\n  \
-             KUBECTL_MIG_BLESS=1 cargo test --test krew checked_in_manifest\n"
+             KUBECTL_MIG_BLESS=1 cargo test --test e2e krew::checked_in_manifest\n"
         );
     }
 }
@@ -335,9 +360,7 @@ fn checked_in_manifest_is_valid_and_rendered_from_the_template() {
 /// field krew wants as a string is one.
 #[test]
 fn manifest_reads_as_strings_under_yaml_1_1() {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import yaml"])
-        .output();
+    let probe = Command::new("python3").args(["-c", "import yaml"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
         panic!("python3 with PyYAML is needed for this check (.ci/run installs it: pip install pyyaml)");
     }
@@ -356,53 +379,40 @@ for p in spec["platforms"]:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(root().join(MANIFEST))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "not strings under YAML 1.1: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let r = run_cmd(
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(root().join(MANIFEST)),
     );
+    assert_ok!(r, "not strings under YAML 1.1");
 }
 
 #[test]
 fn template_has_the_release_bot_placeholders() {
     let template = std::fs::read_to_string(root().join(TEMPLATE)).unwrap();
-    assert!(template.contains("version: {{ .TagName }}"));
+    assert_contains!(template, "version: {{ .TagName }}");
     for (os, arch) in PLATFORMS {
         let asset = format!("kubectl-mig_{{{{ .TagName }}}}_{os}_{arch}.tar.gz\" .TagName }}}}");
-        assert!(
-            template.contains(&format!(
+        assert_contains!(
+            template,
+            &format!(
                 "{{{{addURIAndSha \"https://github.com/kubectl-mig/kubectl-mig/releases/download/{{{{ .TagName }}}}/{asset}"
-            )),
+            ),
             "{os}/{arch} asset in {TEMPLATE}"
         );
     }
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+/// Runs `cmd`, asserts it succeeded and returns its stdout.
+#[track_caller]
+fn succeed(cmd: &mut Command) -> String {
+    let r = run_cmd(cmd);
+    assert_ok!(r, "{cmd:?}");
+    r.stdout
 }
 
 fn sha256(path: &Path) -> String {
-    let out = run(Command::new("sha256sum").arg(path));
+    let out = succeed(Command::new("sha256sum").arg(path));
     out.split_whitespace().next().unwrap().to_string()
 }
 
@@ -412,42 +422,17 @@ fn sha256(path: &Path) -> String {
 fn krew_install(krew_root: &Path, archive: &Path, version: &str, platform: &Value) -> PathBuf {
     let staging = krew_root.join("downloads");
     std::fs::create_dir_all(&staging).unwrap();
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(archive)
-        .arg("-C")
-        .arg(&staging));
+    succeed(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(archive)
+            .arg("-C")
+            .arg(&staging),
+    );
     let install = krew_root.join("store/mig").join(version);
     std::fs::create_dir_all(&install).unwrap();
     for op in platform["files"].as_sequence().unwrap() {
-        let (from, to) = (text(op, "from"), text(op, "to"));
-        let source = staging.join(from);
-        if source.exists() {
-            let target = if to == "." {
-                install.join(source.file_name().unwrap())
-            } else {
-                install.join(to)
-            };
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::rename(&source, &target).unwrap();
-            continue;
-        }
-        let (dir, pattern) = from.rsplit_once('/').unwrap_or(("", from));
-        let matches: Vec<PathBuf> = std::fs::read_dir(staging.join(dir))
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| glob_match(pattern, &e.file_name().to_string_lossy()))
-                    .map(|e| e.path())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert!(!matches.is_empty(), "no file in the archive matches {from}");
-        let target_dir = install.join(to);
-        std::fs::create_dir_all(&target_dir).unwrap();
-        for m in matches {
-            std::fs::rename(&m, target_dir.join(m.file_name().unwrap())).unwrap();
-        }
+        krew_move(&staging, &install, text(op, "from"), text(op, "to"));
     }
     let bin = install.join(text(platform, "bin"));
     assert!(bin.is_file(), "bin {} is not installed", bin.display());
@@ -458,6 +443,38 @@ fn krew_install(krew_root: &Path, archive: &Path, version: &str, platform: &Valu
         .join(text(platform, "bin"));
     std::os::unix::fs::symlink(relative, bin_dir.join("kubectl-mig")).unwrap();
     install
+}
+
+/// One `files` operation of krew: `from` (a path, or a glob whose matches go into `to`) moved
+/// from `staging` into `install`.
+fn krew_move(staging: &Path, install: &Path, from: &str, to: &str) {
+    let source = staging.join(from);
+    if source.exists() {
+        let target = if to == "." {
+            install.join(source.file_name().unwrap())
+        } else {
+            install.join(to)
+        };
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::rename(&source, &target).unwrap();
+        return;
+    }
+    let (dir, pattern) = from.rsplit_once('/').unwrap_or(("", from));
+    let matches: Vec<PathBuf> = std::fs::read_dir(staging.join(dir))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| glob_match(pattern, &e.file_name().to_string_lossy()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!matches.is_empty(), "no file in the archive matches {from}");
+    let target_dir = install.join(to);
+    std::fs::create_dir_all(&target_dir).unwrap();
+    for m in matches {
+        std::fs::rename(&m, target_dir.join(m.file_name().unwrap())).unwrap();
+    }
 }
 
 /// `*` and `?` within one path component, as Go's `filepath.Match`.
@@ -492,6 +509,18 @@ fn host_platform() -> (&'static str, &'static str) {
         .unwrap_or_else(|| panic!("no release platform for {os}/{arch}"))
 }
 
+/// The release archive of `os`/`arch` in `dist`.
+fn archive(dist: &Path, os: &str, arch: &str) -> PathBuf {
+    dist.join(format!("kubectl-mig_v{VERSION}_{os}_{arch}.tar.gz"))
+}
+
+/// `krew/package.sh ARGS...`.
+fn package_sh() -> Command {
+    let mut c = Command::new("bash");
+    c.arg(root().join("krew/package.sh"));
+    c
+}
+
 #[test]
 fn package_installs_like_krew_and_runs_through_kubectl() {
     for tool in ["bash", "tar", "sha256sum", "kubectl"] {
@@ -500,38 +529,44 @@ fn package_installs_like_krew_and_runs_through_kubectl() {
             "{tool} is needed on PATH for this test"
         );
     }
-    let work = tempfile::tempdir().unwrap();
+    let work = temp_dir("krew-package");
     let dist = work.path().join("dist");
     // The release build (minutes from a clean checkout; a no-op when target/release is fresh).
-    let printed = run(Command::new("bash")
-        .arg(root().join("krew/package.sh"))
-        .arg("--out")
-        .arg(&dist));
+    let printed = succeed(package_sh().arg("--out").arg(&dist));
     let (os, arch) = host_platform();
-    let tag = format!("v{VERSION}");
-    let archive = dist.join(format!("kubectl-mig_{tag}_{os}_{arch}.tar.gz"));
+    let archive = archive(&dist, os, arch);
     assert!(archive.is_file(), "no {} in:\n{printed}", archive.display());
 
-    // The manifest for this archive: krew's rules, this platform only, its real sha256.
-    let manifest = dist.join("mig.yaml");
-    let problems = krew_problems(&manifest);
-    assert!(problems.is_empty(), "{}: {problems:#?}", manifest.display());
-    let doc = read_yaml(&manifest);
+    let platform = check_the_host_manifest(&dist.join("mig.yaml"), &archive);
+    check_the_archive_listing(&archive);
+    install_like_krew_and_run_through_kubectl(&work.path().join("krew"), &archive, &platform);
+    check_the_release_manifest(work.path(), &dist);
+}
+
+/// The manifest for the host's archive: krew's rules, this platform only, its real sha256;
+/// returns its platform entry.
+fn check_the_host_manifest(manifest: &Path, archive: &Path) -> Value {
+    let (os, arch) = host_platform();
+    let tag = format!("v{VERSION}");
+    assert_krew_valid(manifest);
+    let doc = read_yaml(manifest);
     assert_eq!(text(&doc["spec"], "version"), tag);
     let platforms = doc["spec"]["platforms"].as_sequence().unwrap();
     assert_eq!(platforms.len(), 1);
     let platform = &platforms[0];
     assert!(selects(platform, os, arch));
-    assert_eq!(text(platform, "sha256"), sha256(&archive));
+    assert_eq!(text(platform, "sha256"), sha256(archive));
     assert_eq!(
         text(platform, "uri"),
         format!(
             "https://github.com/kubectl-mig/kubectl-mig/releases/download/{tag}/kubectl-mig_{tag}_{os}_{arch}.tar.gz"
         )
     );
+    platform.clone()
+}
 
-    // What the archive holds.
-    let listing = run(Command::new("tar").arg("-tzf").arg(&archive));
+fn check_the_archive_listing(archive: &Path) {
+    let listing = succeed(Command::new("tar").arg("-tzf").arg(archive));
     for entry in [
         "kubectl-mig",
         "LICENSE",
@@ -547,28 +582,29 @@ fn package_installs_like_krew_and_runs_through_kubectl() {
             "{entry} in:\n{listing}"
         );
     }
+}
 
-    // Install as krew does and run through kubectl's plugin discovery.
-    let krew_root = work.path().join("krew");
-    let install = krew_install(&krew_root, &archive, &tag, platform);
+/// Installs as krew does and runs through kubectl's plugin discovery and completion.
+fn install_like_krew_and_run_through_kubectl(krew_root: &Path, archive: &Path, platform: &Value) {
+    let install = krew_install(krew_root, archive, &format!("v{VERSION}"), platform);
     assert!(install.join("LICENSE").is_file());
     assert!(install.join("man/kubectl-mig.1").is_file());
-    let path = std::env::join_paths(
-        std::iter::once(krew_root.join("bin"))
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
-    )
-    .unwrap();
-    let version = run(Command::new("kubectl")
-        .args(["mig", "--version"])
-        .env("PATH", &path)
-        .env("KUBECONFIG", "/nonexistent"));
+    let path = path_with(&krew_root.join("bin"));
+    let version = succeed(
+        Command::new("kubectl")
+            .args(["mig", "--version"])
+            .env("PATH", &path)
+            .env("KUBECONFIG", "/nonexistent"),
+    );
     assert_eq!(version.trim(), format!("kubectl-mig {VERSION}"));
-    let plugins = run(Command::new("kubectl")
-        .args(["plugin", "list"])
-        .env("PATH", &path));
-    assert!(
-        plugins.contains(&krew_root.join("bin/kubectl-mig").display().to_string()),
-        "{plugins}"
+    let plugins = succeed(
+        Command::new("kubectl")
+            .args(["plugin", "list"])
+            .env("PATH", &path),
+    );
+    assert_contains!(
+        plugins,
+        &krew_root.join("bin/kubectl-mig").display().to_string()
     );
 
     // The caveat's step (copy the completion helper next to the link) makes completion work.
@@ -577,47 +613,50 @@ fn package_installs_like_krew_and_runs_through_kubectl() {
         krew_root.join("bin/kubectl_complete-mig"),
     )
     .unwrap();
-    let completed = run(Command::new("kubectl")
-        .args(["__complete", "mig", "pl"])
-        .env("PATH", &path)
-        .env("KUBECONFIG", "/nonexistent"));
+    let completed = succeed(
+        Command::new("kubectl")
+            .args(["__complete", "mig", "pl"])
+            .env("PATH", &path)
+            .env("KUBECONFIG", "/nonexistent"),
+    );
     assert_eq!(completed.lines().next(), Some("plan\tPlan an AKS GPU node pool: the MIG profile, instance counts, resource names, commands"));
+}
 
-    // The release manifest from every platform's archive (copies stand in for the others).
-    for (other_os, other_arch) in PLATFORMS {
-        let other = dist.join(format!("kubectl-mig_{tag}_{other_os}_{other_arch}.tar.gz"));
+/// The release manifest from every platform's archive (copies stand in for the others), and
+/// a missing platform is an error, not a manifest without it.
+fn check_the_release_manifest(work: &Path, dist: &Path) {
+    for (os, arch) in PLATFORMS {
+        let other = archive(dist, os, arch);
         if !other.exists() {
-            std::fs::write(&other, format!("{other_os}/{other_arch}")).unwrap();
+            std::fs::write(&other, format!("{os}/{arch}")).unwrap();
         }
     }
     let archives: Vec<PathBuf> = PLATFORMS
         .iter()
-        .map(|(o, a)| dist.join(format!("kubectl-mig_{tag}_{o}_{a}.tar.gz")))
+        .map(|(os, arch)| archive(dist, os, arch))
         .collect();
-    let release = work.path().join("release");
-    run(Command::new("bash")
-        .arg(root().join("krew/package.sh"))
-        .args(["manifest", "--out"])
-        .arg(&release)
-        .args(&archives));
+    let release = work.join("release");
+    succeed(
+        package_sh()
+            .args(["manifest", "--out"])
+            .arg(&release)
+            .args(&archives),
+    );
     let full = release.join("mig.yaml");
-    let problems = krew_problems(&full);
-    assert!(problems.is_empty(), "{}: {problems:#?}", full.display());
-    let rendered = render_template(&tag, |uri| {
+    assert_krew_valid(&full);
+    let rendered = render_template(&format!("v{VERSION}"), |uri| {
         let file = uri.rsplit('/').next().unwrap();
         sha256(&dist.join(file))
     });
     assert_eq!(std::fs::read_to_string(&full).unwrap(), rendered);
-    // A missing platform is an error, not a manifest without it.
-    let status = Command::new("bash")
-        .arg(root().join("krew/package.sh"))
-        .args(["manifest", "--out"])
-        .arg(work.path().join("partial"))
-        .args(&archives[..4])
-        .output()
-        .unwrap();
-    assert!(!status.status.success());
-    assert!(String::from_utf8_lossy(&status.stderr).contains("windows_amd64"));
+    let partial = run_cmd(
+        package_sh()
+            .args(["manifest", "--out"])
+            .arg(work.join("partial"))
+            .args(&archives[..4]),
+    );
+    assert_ne!(partial.code, 0, "{partial:#?}");
+    assert_contains!(partial.stderr, "windows_amd64");
 }
 
 #[test]
@@ -643,7 +682,7 @@ fn workflows_are_valid_and_name_existing_scripts() {
         }
     }
     let ci = std::fs::read_to_string(dir.join("ci.yml")).unwrap();
-    assert!(ci.contains("bash .ci/run"), "ci.yml runs bash .ci/run");
+    assert_contains!(ci, "bash .ci/run", "ci.yml runs bash .ci/run");
     let release = read_yaml(&dir.join("release.yml"));
     let tags = &release
         .get("on")
@@ -651,14 +690,15 @@ fn workflows_are_valid_and_name_existing_scripts() {
         .unwrap()["push"]["tags"];
     assert_eq!(tags[0].as_str(), Some("v*"));
     let text = std::fs::read_to_string(dir.join("release.yml")).unwrap();
-    assert!(text.contains("rajatjindal/krew-release-bot@"));
-    assert!(text.contains("krew_template_file: krew/.krew.yaml"));
+    assert_contains!(text, "rajatjindal/krew-release-bot@");
+    assert_contains!(text, "krew_template_file: krew/.krew.yaml");
     for (os, arch) in PLATFORMS {
-        assert!(
-            text.contains(&format!("{{ os: {os}, arch: {arch},")),
+        assert_contains!(
+            text,
+            &format!("{{ os: {os}, arch: {arch},"),
             "{os}/{arch} in release.yml's matrix"
         );
     }
-    assert!(text.contains("bash krew/package.sh --target ${{ matrix.target }}"));
-    assert!(text.contains("bash krew/package.sh manifest"));
+    assert_contains!(text, "bash krew/package.sh --target ${{ matrix.target }}");
+    assert_contains!(text, "bash krew/package.sh manifest");
 }

@@ -1,26 +1,31 @@
 //! `kubectl mig describe` end to end against the fake API server seeded with an AKS-like cluster
 //! built from real node captures, cross-checked with the real kubectl.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::Value;
 
 fn node<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["name"] == name)
-        .unwrap_or_else(|| panic!("{name} not in report"))
+    named(&report["nodes"], name)
 }
 
 fn resource<'a>(node: &'a Value, name: &str) -> &'a Value {
-    node["resources"]
-        .as_array()
-        .unwrap()
+    named(&node["resources"], name)
+}
+
+/// The number of nodes in a report.
+fn node_count(report: &Value) -> usize {
+    items(&report["nodes"]).len()
+}
+
+/// The queries of the pod lists the server answered.
+fn pod_lists(server: &TestServer) -> Vec<String> {
+    server
+        .api
+        .requests()
         .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name} not on {}", node["name"]))
+        .filter(|r| r.path == "/api/v1/pods")
+        .map(|r| r.query.clone())
+        .collect()
 }
 
 #[test]
@@ -34,7 +39,7 @@ fn table_snapshot() {
 fn wide_snapshot_lists_the_pods() {
     let server = TestServer::start(FakeApi::seeded());
     let out = run(&server, &["describe", "-o", "wide"]).ok();
-    assert!(out.contains("ml/infer-llama-0("), "{out}");
+    assert_contains!(out, "ml/infer-llama-0(");
     assert_snapshot("describe-wide.txt", &out);
 }
 
@@ -42,25 +47,23 @@ fn wide_snapshot_lists_the_pods() {
 fn json_schema_and_numbers() {
     let server = TestServer::start(FakeApi::seeded());
     let report = run(&server, &["describe", "-o", "json"]).json();
-    let names: Vec<&str> = report["nodes"]
-        .as_array()
-        .unwrap()
+    let names: Vec<&str> = items(&report["nodes"])
         .iter()
         .map(|n| n["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            A100_MIXED,
-            A100_SINGLE_0,
-            A100_SINGLE_1,
-            A100_80,
-            H100_MIXED,
-            H100_WHOLE
-        ]
-    );
+    assert_eq!(names, GPU_NODES);
+    check_the_mixed_a100(node(&report, A100_MIXED));
+    check_single_h100_and_whole_nodes(&report);
 
-    let mixed = node(&report, A100_MIXED);
+    let row = items(&report["summary"])
+        .iter()
+        .find(|r| r["name"] == "nvidia.com/gpu" && r["profile"] == "1g.5gb")
+        .unwrap();
+    assert_eq!(row["nodes"], 2);
+    assert_eq!(row["allocatable"], 112);
+}
+
+fn check_the_mixed_a100(mixed: &Value) {
     assert_eq!(mixed["strategy"], "mixed");
     assert_eq!(mixed["strategySource"], "label");
     assert_eq!(mixed["gpuProduct"], "NVIDIA-A100-SXM4-40GB");
@@ -72,11 +75,9 @@ fn json_schema_and_numbers() {
         small["free"].as_i64().unwrap()
     );
     // The Completed pod on this node requested a device too: it must not count.
-    let holders: Vec<&str> = mixed["resources"]
-        .as_array()
-        .unwrap()
+    let holders: Vec<&str> = items(&mixed["resources"])
         .iter()
-        .flat_map(|r| r["pods"].as_array().unwrap())
+        .flat_map(|r| items(&r["pods"]))
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert!(
@@ -85,36 +86,30 @@ fn json_schema_and_numbers() {
     );
     // Mixed node with whole GPUs too: both shown.
     assert_eq!(resource(mixed, "nvidia.com/gpu")["allocatable"], 2);
+}
 
-    let single = node(&report, A100_SINGLE_0);
+fn check_single_h100_and_whole_nodes(report: &Value) {
+    let single = node(report, A100_SINGLE_0);
     assert_eq!(single["strategy"], "single");
     assert_eq!(resource(single, "nvidia.com/gpu")["profile"], "1g.5gb");
     assert_eq!(resource(single, "nvidia.com/gpu")["allocatable"], 56);
 
     // H100 NVL, all-balanced, nvidia.com/gpu: 0 still shown; MIG manager config reported.
-    let h100 = node(&report, H100_MIXED);
+    let h100 = node(report, H100_MIXED);
     assert_eq!(h100["migConfig"], "all-balanced");
     assert_eq!(resource(h100, "nvidia.com/gpu")["allocatable"], 0);
     assert_eq!(resource(h100, "nvidia.com/mig-3g.47gb")["allocatable"], 1);
 
     // Allocatable 0 is information, shown.
     assert_eq!(
-        resource(node(&report, A100_80), "nvidia.com/mig-3g.40gb")["allocatable"],
+        resource(node(report, A100_80), "nvidia.com/mig-3g.40gb")["allocatable"],
         0
     );
 
-    let whole = node(&report, H100_WHOLE);
+    let whole = node(report, H100_WHOLE);
     assert_eq!(whole["strategy"], "none");
     assert_eq!(whole["problems"][0]["code"], "MIG_NOT_ENABLED");
     assert_eq!(whole["problems"][0]["severity"], "info");
-
-    let summary = report["summary"].as_array().unwrap();
-    let row = summary
-        .iter()
-        .find(|r| r["name"] == "nvidia.com/gpu" && r["profile"] == "1g.5gb")
-        .unwrap();
-    assert_eq!(row["nodes"], 2);
-    assert_eq!(row["allocatable"], 112);
 }
 
 #[test]
@@ -129,61 +124,31 @@ fn yaml_is_the_same_document() {
 #[test]
 fn named_nodes_selectors_and_all() {
     let server = TestServer::start(FakeApi::seeded());
-    let r = run(&server, &["describe", H100_MIXED, A100_80, "-o", "json"]).json();
-    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
-
-    let r = run(
-        &server,
-        &["describe", "-l", "agentpool=a100single", "-o", "json"],
-    )
-    .json();
-    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
-    let r = run(
-        &server,
-        &[
-            "describe",
-            "-l",
-            "agentpool in (a100mixed,h100mixed)",
-            "-o",
-            "json",
-        ],
-    )
-    .json();
-    assert_eq!(r["nodes"].as_array().unwrap().len(), 2);
-    let r = run(
-        &server,
-        &[
-            "describe",
-            "-l",
-            "agentpool notin (a100single),!nvidia.com/mig.config",
-            "-o",
-            "json",
-        ],
-    )
-    .json();
-    assert_eq!(r["nodes"].as_array().unwrap().len(), 3);
-
-    let gpu_only = run(&server, &["describe", "-o", "json"]).json();
-    let all = run(&server, &["describe", "--all", "-o", "json"]).json();
+    let count = |args: &[&str]| node_count(&run(&server, args).json());
+    assert_eq!(count(&["describe", H100_MIXED, A100_80, "-o", "json"]), 2);
+    for (selector, nodes) in [
+        ("agentpool=a100single", 2),
+        ("agentpool in (a100mixed,h100mixed)", 2),
+        ("agentpool notin (a100single),!nvidia.com/mig.config", 3),
+    ] {
+        assert_eq!(
+            count(&["describe", "-l", selector, "-o", "json"]),
+            nodes,
+            "{selector}"
+        );
+    }
     assert_eq!(
-        all["nodes"].as_array().unwrap().len(),
-        gpu_only["nodes"].as_array().unwrap().len() + 2
+        count(&["describe", "--all", "-o", "json"]),
+        count(&["describe", "-o", "json"]) + 2
     );
 
     let missing = run(&server, &["describe", A100_80, "no-such-node"]);
-    assert_eq!(missing.code, 1);
-    assert!(
-        missing.stdout.contains(A100_80),
-        "found nodes are still shown"
-    );
-    assert!(
-        missing.stderr.contains("node \"no-such-node\" not found"),
-        "{}",
-        missing.stderr
-    );
+    assert_exit!(missing, 1);
+    assert_contains!(missing.stdout, A100_80, "found nodes are still shown");
+    assert_contains!(missing.stderr, "node \"no-such-node\" not found");
 
     let both = run(&server, &["describe", A100_80, "-l", "a=b"]);
-    assert_eq!(both.code, 2);
+    assert_exit!(both, 2);
 }
 
 #[test]
@@ -236,14 +201,8 @@ fn lists_pods_per_node_when_gpu_nodes_are_few() {
     }
     let server = TestServer::start(api);
     let report = run(&server, &["describe", "-o", "json"]).json();
-    assert_eq!(report["nodes"].as_array().unwrap().len(), 6);
-    let pod_lists: Vec<String> = server
-        .api
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/api/v1/pods")
-        .map(|r| r.query.clone())
-        .collect();
+    assert_eq!(node_count(&report), 6);
+    let pod_lists = pod_lists(&server);
     assert_eq!(pod_lists.len(), 6, "{pod_lists:?}");
     assert!(
         pod_lists.iter().all(|q| q.contains("spec.nodeName")),
@@ -255,20 +214,14 @@ fn lists_pods_per_node_when_gpu_nodes_are_few() {
 fn lists_all_live_pods_once_when_gpu_nodes_are_many() {
     let server = TestServer::start(FakeApi::seeded());
     run(&server, &["describe"]).ok();
-    let pod_lists: Vec<String> = server
-        .api
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/api/v1/pods")
-        .map(|r| r.query.clone())
-        .collect();
+    let pod_lists = pod_lists(&server);
     assert_eq!(pod_lists.len(), 1, "{pod_lists:?}");
     assert!(
         pod_lists[0].contains("status.phase%21%3DSucceeded")
             || pod_lists[0].contains("status.phase!=Succeeded"),
         "{pod_lists:?}"
     );
-    assert!(pod_lists[0].contains("limit=500"), "{pod_lists:?}");
+    assert_contains!(pod_lists[0], "limit=500");
 }
 
 #[test]
@@ -278,11 +231,11 @@ fn capture_files_give_the_live_answer() {
     }
     let server = TestServer::start(FakeApi::seeded());
     let live = run(&server, &["describe", "-o", "json"]).json();
-    let dir = TempDir::new("capture");
+    let dir = temp_dir("capture");
     let yaml = kubectl(&server, &["get", "nodes,pods", "-A", "-o", "yaml"]).ok();
     let path = dir.path().join("cluster.yaml");
     std::fs::write(&path, &yaml).unwrap();
-    let home = TempDir::new("capture-home");
+    let home = temp_dir("capture-home");
     let from_file = run_plain(
         home.path(),
         &["describe", "-f", path.to_str().unwrap(), "-o", "json"],
@@ -325,7 +278,7 @@ fn capture_files_give_the_live_answer() {
         ],
     )
     .json();
-    assert_eq!(r["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(node_count(&r), 1);
 }
 
 #[test]
@@ -337,14 +290,9 @@ fn allocatable_matches_kubectl_get_node() {
     let report = run(&server, &["describe", "-o", "json"]).json();
     let nodes: Value =
         serde_json::from_str(&kubectl(&server, &["get", "nodes", "-o", "json"]).ok()).unwrap();
-    for n in nodes["items"].as_array().unwrap() {
+    for n in items(&nodes["items"]) {
         let name = n["metadata"]["name"].as_str().unwrap();
-        let Some(ours) = report["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["name"] == name)
-        else {
+        let Some(ours) = items(&report["nodes"]).iter().find(|x| x["name"] == name) else {
             continue;
         };
         for (res, qty) in n["status"]["allocatable"].as_object().unwrap() {
@@ -363,14 +311,14 @@ fn requested_matches_kubectl_describe_node_allocated_resources() {
     }
     let server = TestServer::start(FakeApi::seeded());
     let report = run(&server, &["describe", "-o", "json"]).json();
-    for n in report["nodes"].as_array().unwrap() {
+    for n in items(&report["nodes"]) {
         let name = n["name"].as_str().unwrap();
         let text = kubectl(&server, &["describe", "node", name]).ok();
         let allocated = text
             .split("Allocated resources:")
             .nth(1)
             .expect("Allocated resources section");
-        for r in n["resources"].as_array().unwrap() {
+        for r in items(&n["resources"]) {
             let res = r["name"].as_str().unwrap();
             // kubectl prints `  nvidia.com/mig-1g.5gb  3  3` (requests, limits).
             let line = allocated
@@ -391,14 +339,9 @@ fn no_gpu_nodes_says_so() {
     api.insert(serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cpu-1"}, "status": {"allocatable": {"cpu": "4"}}}));
     let server = TestServer::start(api);
     let r = run(&server, &["describe"]);
-    assert_eq!(r.code, 0);
-    assert!(r.stdout.is_empty());
-    assert!(
-        r.stderr
-            .contains("No nodes with NVIDIA GPUs found (use --all"),
-        "{}",
-        r.stderr
-    );
+    assert_ok!(r);
+    assert!(r.stdout.is_empty(), "{r:#?}");
+    assert_contains!(r.stderr, "No nodes with NVIDIA GPUs found (use --all");
     let json = run(&server, &["describe", "-o", "json"]).json();
     assert_eq!(json, serde_json::json!({"nodes": [], "summary": []}));
 }
@@ -416,8 +359,7 @@ fn terminal_gets_usage_bars_and_color_unless_no_color() {
     let server = TestServer::start(FakeApi::seeded());
     let on_tty = |no_color: bool| {
         let cmd = format!(
-            "{} --kubeconfig {} describe -l agentpool=a100mixed",
-            env!("CARGO_BIN_EXE_kubectl-mig"),
+            "{BIN} --kubeconfig {} describe -l agentpool=a100mixed",
             server.kubeconfig().display()
         );
         let mut c = std::process::Command::new("script");
@@ -425,22 +367,23 @@ fn terminal_gets_usage_bars_and_color_unless_no_color() {
         if no_color {
             c.env("NO_COLOR", "1");
         }
-        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+        run_cmd(&mut c).stdout
     };
     let colored = on_tty(false);
-    assert!(colored.contains("USAGE"), "{colored}");
-    assert!(colored.contains("\x1b[33m■■\x1b[0m"), "{colored:?}");
+    assert_contains!(colored, "USAGE");
+    assert_contains!(colored, "\x1b[33m■■\x1b[0m");
     let plain = on_tty(true);
-    assert!(plain.contains("■■□□□□□□□□□□□□"), "{plain}");
-    assert!(!plain.contains('\x1b'), "{plain:?}");
+    assert_contains!(plain, "■■□□□□□□□□□□□□");
+    assert_lacks!(plain, '\x1b');
     // Not a terminal: no bars at all.
     let piped = run(&server, &["describe", "-l", "agentpool=a100mixed"]).ok();
-    assert!(!piped.contains("USAGE") && !piped.contains('■'));
+    assert_lacks!(piped, "USAGE");
+    assert_lacks!(piped, '■');
 }
 
 #[test]
 fn the_shipped_example_capture_shows_every_kind_of_node() {
-    let home = TempDir::new("example");
+    let home = temp_dir("example");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aks-mig-cluster.yaml");
     let out = run_plain(home.path(), &["describe", "-f", example]).ok();
     for expected in [
@@ -453,6 +396,6 @@ fn the_shipped_example_capture_shows_every_kind_of_node() {
         "NODE_CORDONED",
         "MIG_NOT_ENABLED",
     ] {
-        assert!(out.contains(expected), "{expected} missing:\n{out}");
+        assert_contains!(out, expected);
     }
 }

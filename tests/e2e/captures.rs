@@ -1,8 +1,8 @@
 //! Hostile and awkward captures for `describe -f`: overlapping files, Windows encodings, YAML
 //! flow style, directories, deep nesting, quantities that are no counts, escape sequences.
 
-mod common;
-use common::*;
+use crate::support::*;
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const NODE: &str = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"gpu-1","uid":"u-1","labels":{"nvidia.com/mig.strategy":"mixed","nvidia.com/gpu.product":"NVIDIA-A100-SXM4-40GB"}},"status":{"capacity":{"nvidia.com/mig-1g.5gb":"7"},"allocatable":{"nvidia.com/mig-1g.5gb":"7"},"conditions":[{"type":"Ready","status":"True"}]}}"#;
@@ -28,40 +28,31 @@ fn describe_files(dir: &TempDir, files: &[(&str, Vec<u8>)], extra: &[&str]) -> R
     run_plain(dir.path(), &args)
 }
 
-fn mig_row(report: &serde_json::Value) -> &serde_json::Value {
-    report["nodes"][0]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "nvidia.com/mig-1g.5gb")
-        .unwrap()
+fn mig_row(report: &Value) -> &Value {
+    named(&report["nodes"][0]["resources"], "nvidia.com/mig-1g.5gb")
 }
 
 #[test]
 fn overlapping_captures_count_each_object_once_and_say_so() {
-    let dir = TempDir::new("overlap");
+    let dir = temp_dir("overlap");
     let text = list(&[NODE, POD]).into_bytes();
     let r = describe_files(
         &dir,
         &[("a.json", text.clone()), ("b.json", text)],
         &["-o", "json"],
     );
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stderr.contains("2 objects appear more than once"),
-        "{}",
-        r.stderr
-    );
-    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["nodes"].as_array().unwrap().len(), 1);
+    assert_ok!(r);
+    assert_contains!(r.stderr, "2 objects appear more than once");
+    let report = r.json();
+    assert_eq!(items(&report["nodes"]).len(), 1);
     assert_eq!(mig_row(&report)["requested"], 3);
     let codes = report["nodes"][0]["problems"].to_string();
-    assert!(!codes.contains("OVERCOMMITTED"), "{codes}");
+    assert_lacks!(codes, "OVERCOMMITTED");
 }
 
 #[test]
 fn windows_encodings_flow_yaml_and_directories_are_read() {
-    let dir = TempDir::new("encodings");
+    let dir = temp_dir("encodings");
     let text = list(&[NODE, POD]);
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend(text.as_bytes());
@@ -77,32 +68,29 @@ fn windows_encodings_flow_yaml_and_directories_are_read() {
         ("flow.yaml", flow.as_bytes().to_vec()),
     ] {
         let r = describe_files(&dir, &[(name, bytes)], &["-o", "json"]);
-        assert_eq!(r.code, 0, "{name}: {r:#?}");
-        let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        assert_eq!(mig_row(&report)["allocatable"], 7, "{name}");
+        assert_ok!(r, "{name}");
+        assert_eq!(mig_row(&r.json())["allocatable"], 7, "{name}");
     }
     let sub = dir.path().join("capture");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("nodes.json"), list(&[NODE])).unwrap();
     std::fs::write(
         sub.join("pods.yaml"),
-        serde_yaml::to_string(&serde_json::from_str::<serde_json::Value>(&list(&[POD])).unwrap())
-            .unwrap(),
+        serde_yaml::to_string(&serde_json::from_str::<Value>(&list(&[POD])).unwrap()).unwrap(),
     )
     .unwrap();
     std::fs::write(sub.join("notes.txt"), "not a capture").unwrap();
-    let r = run_plain(
+    let report = run_plain(
         dir.path(),
         &["describe", "-f", sub.to_str().unwrap(), "-o", "json"],
-    );
-    assert_eq!(r.code, 0, "{r:#?}");
-    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    )
+    .json();
     assert_eq!(mig_row(&report)["requested"], 3);
 }
 
 #[test]
 fn deeply_nested_input_is_refused_at_once() {
-    let dir = TempDir::new("nesting");
+    let dir = temp_dir("nesting");
     let bomb = "[".repeat(200_000);
     let started = Instant::now();
     let r = describe_files(&dir, &[("bomb.yaml", bomb.into_bytes())], &[]);
@@ -111,17 +99,13 @@ fn deeply_nested_input_is_refused_at_once() {
         "took {:?}",
         started.elapsed()
     );
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr.contains("nests lists or maps more than"),
-        "{}",
-        r.stderr
-    );
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "nests lists or maps more than");
 }
 
 #[test]
 fn quantities_that_are_no_counts_do_not_wrap_or_vanish() {
-    let dir = TempDir::new("quantities");
+    let dir = temp_dir("quantities");
     let node = |name: &str, alloc: &str| {
         NODE.replace("\"gpu-1\"", &format!("\"{name}\""))
             .replace("\"u-1\"", &format!("\"u-{name}\""))
@@ -131,49 +115,34 @@ fn quantities_that_are_no_counts_do_not_wrap_or_vanish() {
             )
     };
     let huge = "\"9223372036854775807\"";
-    let items = [
+    let nodes = [
         node("a", huge),
         node("b", huge),
         node("c", huge),
         node("d", huge),
         node("e", "\"-4\""),
     ];
-    let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = nodes.iter().map(String::as_str).collect();
     let r = describe_files(
         &dir,
         &[("q.json", list(&refs).into_bytes())],
         &["-o", "json"],
     );
-    assert_eq!(r.code, 0, "{r:#?}");
-    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let summary = report["summary"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "nvidia.com/mig-1g.5gb")
-        .unwrap();
+    let report = r.json();
+    let summary = named(&report["summary"], "nvidia.com/mig-1g.5gb");
     assert_eq!(summary["allocatable"], i64::MAX, "{summary}");
-    let e = report["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["name"] == "e")
-        .unwrap();
-    let problems = e["problems"].to_string();
-    assert!(problems.contains("MALFORMED_QUANTITY"), "{problems}");
-    assert!(
-        problems.contains("nvidia.com/mig-1g.5gb=\\\"-4\\\""),
-        "{problems}"
-    );
+    let problems = named(&report["nodes"], "e")["problems"].to_string();
+    assert_contains!(problems, "MALFORMED_QUANTITY");
+    assert_contains!(problems, "nvidia.com/mig-1g.5gb=\\\"-4\\\"");
 }
 
 #[test]
 fn escape_sequences_in_names_are_shown_not_run() {
-    let dir = TempDir::new("escapes");
+    let dir = temp_dir("escapes");
     let evil = NODE.replace("\"gpu-1\"", "\"gpu-\\u001b[2J\\u001b]0;pwned\\u0007\"");
     let r = describe_files(&dir, &[("e.json", list(&[&evil]).into_bytes())], &[]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
-    assert!(!r.stdout.contains('\u{7}'), "{:?}", r.stdout);
-    assert!(r.stdout.contains("gpu-\\u{1b}[2J"), "{}", r.stdout);
+    assert_ok!(r);
+    assert_lacks!(r.stdout, '\u{1b}');
+    assert_lacks!(r.stdout, '\u{7}');
+    assert_contains!(r.stdout, "gpu-\\u{1b}[2J");
 }

@@ -1,8 +1,7 @@
 //! `kubectl mig install` / `uninstall` / `status` end to end, objects checked through the real
 //! kubectl too.
 
-mod common;
-use common::*;
+use crate::support::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -75,6 +74,23 @@ fn env_of(ds: &Value, name: &str) -> Option<String> {
         .and_then(|e| e["value"].as_str().map(String::from))
 }
 
+/// Asserts that both of our device-plugin DaemonSets run `strategy`.
+#[track_caller]
+fn assert_daemonsets_run(api: &FakeApi, strategy: &str) {
+    for ds in ["nvidia-device-plugin", "nvidia-gpu-feature-discovery"] {
+        let obj = api.get("daemonsets", Some(NS), ds).unwrap();
+        assert_eq!(
+            env_of(&obj, "MIG_STRATEGY").as_deref(),
+            Some(strategy),
+            "{ds}"
+        );
+    }
+}
+
+fn namespace(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+}
+
 fn helm_device_plugin() -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
@@ -89,7 +105,7 @@ fn helm_device_plugin() -> Value {
 
 #[test]
 fn client_dry_run_needs_no_cluster_and_writes_nothing() {
-    let home = TempDir::new("install-dry");
+    let home = temp_dir("install-dry");
     let yaml = run_plain(
         home.path(),
         &["install", "--strategy", "single", "--dry-run", "-o", "yaml"],
@@ -128,16 +144,14 @@ fn dry_run_manifests_are_accepted_by_kubectl_server_side_apply_dry_run() {
         return;
     }
     let server = TestServer::start(clean_cluster());
-    let home = TempDir::new("install-kubectl");
+    let home = temp_dir("install-kubectl");
     let yaml = run_plain(
         home.path(),
         &["install", "--strategy", "mixed", "--dry-run", "-o", "yaml"],
     )
     .ok();
     // As on a real cluster, namespaced objects validate only in an existing namespace.
-    server
-        .api
-        .insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    server.api.insert(namespace(NS));
     let before = versions(&server.api);
     let r = kubectl_stdin(
         &server,
@@ -151,12 +165,10 @@ fn dry_run_manifests_are_accepted_by_kubectl_server_side_apply_dry_run() {
         ],
         &yaml,
     );
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stdout
-            .contains("daemonset.apps/nvidia-device-plugin serverside-applied (server dry run)"),
-        "{}",
-        r.stdout
+    assert_ok!(r);
+    assert_contains!(
+        r.stdout,
+        "daemonset.apps/nvidia-device-plugin serverside-applied (server dry run)"
     );
     assert_eq!(versions(&server.api), before, "a dry run stored something");
 }
@@ -168,29 +180,22 @@ fn server_dry_run_validates_and_stores_nothing() {
         &server,
         &["install", "--strategy", "mixed", "--dry-run=server"],
     );
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(r.stdout.contains("customresourcedefinition.apiextensions.k8s.io/nodefeatures.nfd.k8s-sigs.io created (server dry run)"), "{}", r.stdout);
-    assert!(r.stdout.contains("daemonset.apps/nvidia-device-plugin not validated (namespace nvidia-device-plugin does not exist yet)"), "{}", r.stdout);
-    server
-        .api
-        .insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    assert_ok!(r);
+    assert_contains!(r.stdout, "customresourcedefinition.apiextensions.k8s.io/nodefeatures.nfd.k8s-sigs.io created (server dry run)");
+    assert_contains!(r.stdout, "daemonset.apps/nvidia-device-plugin not validated (namespace nvidia-device-plugin does not exist yet)");
+    server.api.insert(namespace(NS));
     let r = run(
         &server,
         &["install", "--strategy", "mixed", "--dry-run=server"],
     );
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stdout
-            .contains("daemonset.apps/nvidia-device-plugin created (server dry run)"),
-        "{}",
-        r.stdout
+    assert_ok!(r);
+    assert_contains!(
+        r.stdout,
+        "daemonset.apps/nvidia-device-plugin created (server dry run)"
     );
-    assert!(
-        r.stdout.contains(
-            "namespace/nvidia-device-plugin unchanged (exists; not managed by kubectl mig)"
-        ),
-        "{}",
-        r.stdout
+    assert_contains!(
+        r.stdout,
+        "namespace/nvidia-device-plugin unchanged (exists; not managed by kubectl mig)"
     );
     server.api.delete("namespaces", None, NS);
     assert!(ours(&server.api).is_empty());
@@ -209,14 +214,41 @@ fn server_dry_run_validates_and_stores_nothing() {
 #[test]
 fn install_is_complete_idempotent_and_switches_strategy() {
     let server = TestServer::start(clean_cluster());
-    let r = run(&server, &["install", "--strategy", "single"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    install_single_and_check_every_object(&server);
+
+    let before = versions(&server.api);
+    let again = run(&server, &["install", "--strategy", "single"]);
+    assert_ok!(again);
     assert!(
-        r.stdout
-            .contains("daemonset.apps/nvidia-device-plugin created"),
+        again.stdout.lines().all(|l| l.ends_with(" unchanged")),
         "{}",
-        r.stdout
+        again.stdout
     );
+    assert_contains!(again.stderr, "Nothing changed");
+    assert_eq!(
+        versions(&server.api),
+        before,
+        "a second identical install changed something"
+    );
+
+    let switch = run(&server, &["install", "--strategy", "mixed"]);
+    assert_ok!(switch);
+    assert_contains!(
+        switch.stdout,
+        "daemonset.apps/nvidia-device-plugin configured"
+    );
+    assert_contains!(switch.stderr, "Strategy changed from single to mixed");
+    assert_daemonsets_run(&server.api, "mixed");
+
+    if have_kubectl() {
+        check_the_mixed_install_through_kubectl(&server);
+    }
+}
+
+fn install_single_and_check_every_object(server: &TestServer) {
+    let r = run(server, &["install", "--strategy", "single"]);
+    assert_ok!(r);
+    assert_contains!(r.stdout, "daemonset.apps/nvidia-device-plugin created");
     let installed = ours(&server.api);
     for (plural, name) in [
         ("namespaces", NS),
@@ -233,137 +265,81 @@ fn install_is_complete_idempotent_and_switches_strategy() {
             "{plural}/{name} missing: {installed:?}"
         );
     }
+    assert_daemonsets_run(&server.api, "single");
     for ds in ["nvidia-device-plugin", "nvidia-gpu-feature-discovery"] {
         let obj = server.api.get("daemonsets", Some(NS), ds).unwrap();
-        assert_eq!(
-            env_of(&obj, "MIG_STRATEGY").as_deref(),
-            Some("single"),
-            "{ds}"
-        );
-        assert!(obj["metadata"]["managedFields"]
-            .as_array()
-            .unwrap()
+        assert!(items(&obj["metadata"]["managedFields"])
             .iter()
             .any(|m| m["manager"] == "kubectl-mig" && m["operation"] == "Apply"));
     }
+}
 
-    let before = versions(&server.api);
-    let again = run(&server, &["install", "--strategy", "single"]);
-    assert_eq!(again.code, 0, "{again:#?}");
-    assert!(
-        again.stdout.lines().all(|l| l.ends_with(" unchanged")),
-        "{}",
-        again.stdout
-    );
-    assert!(again.stderr.contains("Nothing changed"), "{}", again.stderr);
-    assert_eq!(
-        versions(&server.api),
-        before,
-        "a second identical install changed something"
-    );
-
-    let switch = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(switch.code, 0, "{switch:#?}");
-    assert!(
-        switch
-            .stdout
-            .contains("daemonset.apps/nvidia-device-plugin configured"),
-        "{}",
-        switch.stdout
-    );
-    assert!(
-        switch
-            .stderr
-            .contains("Strategy changed from single to mixed"),
-        "{}",
-        switch.stderr
-    );
-    for ds in ["nvidia-device-plugin", "nvidia-gpu-feature-discovery"] {
-        let obj = server.api.get("daemonsets", Some(NS), ds).unwrap();
-        assert_eq!(
-            env_of(&obj, "MIG_STRATEGY").as_deref(),
-            Some("mixed"),
-            "{ds}"
-        );
-    }
-
-    if have_kubectl() {
-        let ds: Value = serde_json::from_str(
-            &kubectl(
-                &server,
-                &[
-                    "get",
-                    "daemonset",
-                    "-n",
-                    NS,
-                    "nvidia-device-plugin",
-                    "-o",
-                    "json",
-                ],
-            )
-            .ok(),
-        )
-        .unwrap();
-        assert_eq!(env_of(&ds, "MIG_STRATEGY").as_deref(), Some("mixed"));
-        let listed = kubectl(
-            &server,
+fn check_the_mixed_install_through_kubectl(server: &TestServer) {
+    let ds: Value = serde_json::from_str(
+        &kubectl(
+            server,
             &[
                 "get",
-                "all,cm,sa",
+                "daemonset",
                 "-n",
                 NS,
-                "-l",
-                "app.kubernetes.io/managed-by=kubectl-mig",
+                "nvidia-device-plugin",
                 "-o",
-                "name",
+                "json",
             ],
         )
-        .ok();
-        assert!(
-            listed.contains("daemonset.apps/nvidia-device-plugin"),
-            "{listed}"
-        );
-    }
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(env_of(&ds, "MIG_STRATEGY").as_deref(), Some("mixed"));
+    let listed = kubectl(
+        server,
+        &[
+            "get",
+            "all,cm,sa",
+            "-n",
+            NS,
+            "-l",
+            "app.kubernetes.io/managed-by=kubectl-mig",
+            "-o",
+            "name",
+        ],
+    )
+    .ok();
+    assert_contains!(listed, "daemonset.apps/nvidia-device-plugin");
 }
 
 #[test]
 fn foreign_device_plugin_blocks_install_unless_forced() {
     let api = clean_cluster();
-    api.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "nvdp"}}));
+    api.insert(namespace("nvdp"));
     api.insert(helm_device_plugin());
     let server = TestServer::start(api);
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("NVIDIA GPU software is already running (device-plugin DaemonSet nvdp/nvdp-nvidia-device-plugin installed by helm (release nvdp))"), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("helm upgrade nvdp <chart> --reuse-values --set migStrategy=mixed"),
-        "{}",
-        r.stderr
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "NVIDIA GPU software is already running (device-plugin DaemonSet nvdp/nvdp-nvidia-device-plugin installed by helm (release nvdp))");
+    assert_contains!(
+        r.stderr,
+        "helm upgrade nvdp <chart> --reuse-values --set migStrategy=mixed"
     );
     assert!(ours(&server.api).is_empty(), "nothing may be written");
     let forced = run(&server, &["install", "--strategy", "mixed", "--force"]);
-    assert_eq!(forced.code, 0, "{forced:#?}");
-    assert!(forced.stderr.contains("because of --force"));
+    assert_ok!(forced);
+    assert_contains!(forced.stderr, "because of --force");
 }
 
 #[test]
 fn gpu_operator_and_aks_device_plugins_are_named() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("kube-system/nvidia-device-plugin-daemonset"),
-        "{}",
-        r.stderr
-    );
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "kube-system/nvidia-device-plugin-daemonset");
 }
 
 #[test]
 fn existing_nfd_is_reused() {
     let api = clean_cluster();
-    api.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "node-feature-discovery"}}));
+    api.insert(namespace("node-feature-discovery"));
     api.insert(json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": "nfd-worker", "namespace": "node-feature-discovery",
@@ -373,12 +349,10 @@ fn existing_nfd_is_reused() {
     }));
     let server = TestServer::start(api);
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("Reusing Node Feature Discovery in namespace node-feature-discovery"),
-        "{}",
-        r.stderr
+    assert_ok!(r);
+    assert_contains!(
+        r.stderr,
+        "Reusing Node Feature Discovery in namespace node-feature-discovery"
     );
     let installed = ours(&server.api);
     assert!(
@@ -393,16 +367,14 @@ fn existing_nfd_is_reused() {
 #[test]
 fn foreign_object_in_the_way_is_not_overwritten() {
     let api = clean_cluster();
-    api.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    api.insert(namespace(NS));
     api.insert(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nfd-master-conf", "namespace": NS}, "data": {"mine": "yes"}}));
     let server = TestServer::start(api);
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("already exists and was not created by kubectl mig"),
-        "{}",
-        r.stderr
+    assert_exit!(r, 1);
+    assert_contains!(
+        r.stderr,
+        "already exists and was not created by kubectl mig"
     );
     assert_eq!(
         server
@@ -423,34 +395,11 @@ fn uninstall_deletes_only_its_own_objects() {
         "metadata": {"name": "someone-elses", "namespace": NS},
         "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
     }));
-    let dry = run(&server, &["uninstall", "--dry-run"]);
-    assert_eq!(dry.code, 0, "{dry:#?}");
-    assert!(
-        dry.stdout
-            .contains("daemonset.apps/nvidia-device-plugin deleted (dry run)"),
-        "{}",
-        dry.stdout
-    );
-    assert!(!ours(&server.api).is_empty(), "dry run deleted something");
-    let server_dry = run(&server, &["uninstall", "--dry-run=server"]);
-    assert!(
-        server_dry
-            .stdout
-            .contains("daemonset.apps/nvidia-device-plugin deleted (server dry run)"),
-        "{server_dry:#?}"
-    );
-    assert!(
-        !ours(&server.api).is_empty(),
-        "server dry run deleted something"
-    );
+    dry_runs_of_uninstall_delete_nothing(&server);
 
     let r = run(&server, &["uninstall"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stderr.contains("namespace/nvidia-device-plugin kept"),
-        "{}",
-        r.stderr
-    );
+    assert_ok!(r);
+    assert_contains!(r.stderr, "namespace/nvidia-device-plugin kept");
     let left: Vec<_> = ours(&server.api)
         .into_iter()
         .filter(|(p, _)| p != "namespaces")
@@ -465,16 +414,36 @@ fn uninstall_deletes_only_its_own_objects() {
         .get("daemonsets", Some("kube-system"), "kube-proxy")
         .is_some());
 
+    uninstall_keeps_the_namespace_until_foreign_objects_are_gone(&server);
+}
+
+fn dry_runs_of_uninstall_delete_nothing(server: &TestServer) {
+    let dry = run(server, &["uninstall", "--dry-run"]);
+    assert_ok!(dry);
+    assert_contains!(
+        dry.stdout,
+        "daemonset.apps/nvidia-device-plugin deleted (dry run)"
+    );
+    assert!(!ours(&server.api).is_empty(), "dry run deleted something");
+    let server_dry = run(server, &["uninstall", "--dry-run=server"]);
+    assert_contains!(
+        server_dry.stdout,
+        "daemonset.apps/nvidia-device-plugin deleted (server dry run)"
+    );
+    assert!(
+        !ours(&server.api).is_empty(),
+        "server dry run deleted something"
+    );
+}
+
+fn uninstall_keeps_the_namespace_until_foreign_objects_are_gone(server: &TestServer) {
     // A secret (say, a helm release record) keeps it too.
     server.api.delete("daemonsets", Some(NS), "someone-elses");
     server.api.insert(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "sh.helm.release.v1.x.v1", "namespace": NS}, "data": {}}));
-    let r = run(&server, &["uninstall"]);
-    assert!(
-        r.stderr.contains(
-            "namespace/nvidia-device-plugin kept: it also holds secrets/sh.helm.release.v1.x.v1"
-        ),
-        "{}",
-        r.stderr
+    let r = run(server, &["uninstall"]);
+    assert_contains!(
+        r.stderr,
+        "namespace/nvidia-device-plugin kept: it also holds secrets/sh.helm.release.v1.x.v1"
     );
     assert!(server
         .api
@@ -485,11 +454,11 @@ fn uninstall_deletes_only_its_own_objects() {
     server
         .api
         .delete("secrets", Some(NS), "sh.helm.release.v1.x.v1");
-    let r = run(&server, &["uninstall"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = run(server, &["uninstall"]);
+    assert_ok!(r);
     assert!(ours(&server.api).is_empty());
-    let r = run(&server, &["uninstall"]);
-    assert!(r.stderr.contains("Nothing to uninstall"), "{}", r.stderr);
+    let r = run(server, &["uninstall"]);
+    assert_contains!(r.stderr, "Nothing to uninstall");
 }
 
 #[test]
@@ -499,11 +468,8 @@ fn status_none_own_and_foreign() {
     let unknown = run(&server, &["status", "-o", "json"]).json();
     assert_eq!(unknown["problems"][0]["code"], "UNKNOWN_DEVICE_PLUGIN");
     let message = unknown["problems"][0]["message"].as_str().unwrap();
-    assert!(message.contains("6 nodes advertise"), "{message}");
-    assert!(
-        !message.contains("no GPU or MIG device is advertised"),
-        "{message}"
-    );
+    assert_contains!(message, "6 nodes advertise");
+    assert_lacks!(message, "no GPU or MIG device is advertised");
     // Once nothing is advertised, no device plugin runs at all.
     for mut node in server.api.list("nodes") {
         if let Some(alloc) = node["status"]["allocatable"].as_object_mut() {
@@ -519,11 +485,18 @@ fn status_none_own_and_foreign() {
     assert_eq!(none["components"], json!([]));
     assert_eq!(none["problems"][0]["code"], "NO_DEVICE_PLUGIN");
     let text = run(&server, &["status"]).ok();
-    assert!(text.contains("No NVIDIA device plugin"), "{text}");
+    assert_contains!(text, "No NVIDIA device plugin");
 
     run(&server, &["install", "--strategy", "mixed"]).ok();
-    let own = run(&server, &["status", "-o", "json"]).json();
-    let comps = own["components"].as_array().unwrap();
+    status_shows_our_components(&server);
+    server.api.insert(namespace("nvdp"));
+    server.api.insert(helm_device_plugin());
+    status_shows_a_foreign_device_plugin(&server);
+}
+
+fn status_shows_our_components(server: &TestServer) {
+    let own = run(server, &["status", "-o", "json"]).json();
+    let comps = items(&own["components"]);
     let dp = comps
         .iter()
         .find(|c| c["component"] == "device-plugin")
@@ -536,32 +509,26 @@ fn status_none_own_and_foreign() {
         .any(|c| c["component"] == "gpu-feature-discovery"));
     assert!(comps.iter().any(|c| c["component"] == "nfd-worker"));
     // No pods run for our DaemonSets on the fake cluster: every GPU node lacks a plugin pod.
-    assert_eq!(own["nodesWithoutDevicePlugin"].as_array().unwrap().len(), 6);
+    assert_eq!(items(&own["nodesWithoutDevicePlugin"]).len(), 6);
+}
 
-    server
-        .api
-        .insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "nvdp"}}));
-    server.api.insert(helm_device_plugin());
-    let foreign = run(&server, &["status", "-o", "json"]).json();
-    let codes: Vec<&str> = foreign["problems"]
-        .as_array()
-        .unwrap()
+fn status_shows_a_foreign_device_plugin(server: &TestServer) {
+    let foreign = run(server, &["status", "-o", "json"]).json();
+    let codes: Vec<&str> = items(&foreign["problems"])
         .iter()
         .map(|p| p["code"].as_str().unwrap())
         .collect();
     assert!(codes.contains(&"SEVERAL_DEVICE_PLUGINS"), "{codes:?}");
     assert!(codes.contains(&"STRATEGY_MISMATCH"), "{codes:?}");
-    let table = run(&server, &["status"]).ok();
-    assert!(table.contains("helm (release nvdp)"), "{table}");
+    let table = run(server, &["status"]).ok();
+    assert_contains!(table, "helm (release nvdp)");
 }
 
 #[test]
 fn wait_reports_a_stalled_rollout() {
     let server = TestServer::start(clean_cluster());
     // What a DaemonSet controller says when Pod Security admission refuses its pods.
-    server
-        .api
-        .insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    server.api.insert(namespace(NS));
     server.api.insert(json!({
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": "nvidia-device-plugin.1", "namespace": NS},
@@ -580,17 +547,52 @@ fn wait_reports_a_stalled_rollout() {
             "3s",
         ],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr.contains("the rollout did not finish within 3s"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("FailedCreate: Error creating"),
-        "{}",
-        r.stderr
-    );
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "the rollout did not finish within 3s");
+    assert_contains!(r.stderr, "FailedCreate: Error creating");
+}
+
+/// A stand-in DaemonSet controller: marks every DaemonSet of `api` rolled out until dropped.
+struct RolloutController {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RolloutController {
+    fn start(api: FakeApi) -> RolloutController {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                for mut ds in api.list("daemonsets") {
+                    if ds["status"]["observedGeneration"] == ds["metadata"]["generation"] {
+                        continue;
+                    }
+                    ds["status"] = json!({"desiredNumberScheduled": 3, "currentNumberScheduled": 3, "numberMisscheduled": 0,
+                        "numberReady": 3, "updatedNumberScheduled": 3, "numberAvailable": 3,
+                        "observedGeneration": ds["metadata"]["generation"]});
+                    api.insert(ds);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        RolloutController {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for RolloutController {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let joined = thread.join();
+            if !std::thread::panicking() {
+                joined.expect("the rollout controller panicked");
+            }
+        }
+    }
 }
 
 #[test]
@@ -606,25 +608,7 @@ fn wait_confirms_nodes_advertise_the_strategy() {
         }
     }
     let server = TestServer::start(api);
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let controller = {
-        let api = server.api.clone();
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                for mut ds in api.list("daemonsets") {
-                    if ds["status"]["observedGeneration"] == ds["metadata"]["generation"] {
-                        continue;
-                    }
-                    ds["status"] = json!({"desiredNumberScheduled": 3, "currentNumberScheduled": 3, "numberMisscheduled": 0,
-                        "numberReady": 3, "updatedNumberScheduled": 3, "numberAvailable": 3,
-                        "observedGeneration": ds["metadata"]["generation"]});
-                    api.insert(ds);
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        })
-    };
+    let controller = RolloutController::start(server.api.clone());
     let r = run(
         &server,
         &[
@@ -636,37 +620,34 @@ fn wait_confirms_nodes_advertise_the_strategy() {
             "30s",
         ],
     );
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    controller.join().unwrap();
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(r.stderr.contains("Rollout complete"), "{}", r.stderr);
-    assert!(
-        r.stdout.contains("Summary:") && r.stdout.contains("nvidia.com/mig-1g.12gb"),
-        "{}",
-        r.stdout
-    );
+    drop(controller);
+    assert_ok!(r);
+    assert_contains!(r.stderr, "Rollout complete");
+    assert_contains!(r.stdout, "Summary:");
+    assert_contains!(r.stdout, "nvidia.com/mig-1g.12gb");
 }
 
 #[test]
 fn helm_mode_prints_the_equivalent_commands() {
-    let home = TempDir::new("helm");
+    let home = temp_dir("helm");
     let out = run_plain(
         home.path(),
         &["install", "--strategy", "mixed", "--helm", "--dry-run"],
     )
     .ok();
-    assert!(
-        out.contains("helm repo add nvdp https://nvidia.github.io/k8s-device-plugin"),
-        "{out}"
+    assert_contains!(
+        out,
+        "helm repo add nvdp https://nvidia.github.io/k8s-device-plugin"
     );
-    assert!(out.contains("helm upgrade --install nvdp nvdp/nvidia-device-plugin --namespace nvidia-device-plugin --create-namespace --version 0.20.0 --set migStrategy=mixed,gfd.enabled=true"), "{out}");
-    let r = bin(home.path())
-        .env("PATH", "/nonexistent")
-        .args(["install", "--strategy", "mixed", "--helm"])
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("helm is not on your PATH"));
+    assert_contains!(out, "helm upgrade --install nvdp nvdp/nvidia-device-plugin --namespace nvidia-device-plugin --create-namespace --version 0.20.0 --set migStrategy=mixed,gfd.enabled=true");
+    let r = run_cmd(bin(home.path()).env("PATH", "/nonexistent").args([
+        "install",
+        "--strategy",
+        "mixed",
+        "--helm",
+    ]));
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "helm is not on your PATH");
 }
 
 #[test]
@@ -690,17 +671,15 @@ fn fields_changed_by_someone_else_need_force() {
         ],
         other,
     );
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("was changed by someone else since kubectl mig applied it"),
-        "{}",
-        r.stderr
+    assert_exit!(r, 1);
+    assert_contains!(
+        r.stderr,
+        "was changed by someone else since kubectl mig applied it"
     );
     let r = run(&server, &["install", "--strategy", "mixed", "--force"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     let ds = server
         .api
         .get("daemonsets", Some(NS), "nvidia-device-plugin")
@@ -716,7 +695,7 @@ fn install_and_status_need_no_cluster_wide_pod_list() {
         ..Default::default()
     });
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     assert!(
         server
             .api
@@ -727,53 +706,46 @@ fn install_and_status_need_no_cluster_wide_pod_list() {
     );
 }
 
+/// `install --helm` against `server` with a fake `helm` first on PATH that logs its arguments
+/// to `<dir>/calls`.
+fn install_with_fake_helm(dir: &TempDir, server: &TestServer, args: &[&str]) -> Run {
+    let log = dir.path().join("calls");
+    script(
+        dir.path(),
+        "helm",
+        &format!("echo \"$*\" >> {}", log.display()),
+    );
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    run_cmd(
+        bin(&home)
+            .env("PATH", path_with(dir.path()))
+            .arg("--kubeconfig")
+            .arg(server.kubeconfig())
+            .args(["install", "--helm"])
+            .args(args),
+    )
+}
+
 #[test]
 fn helm_mode_runs_helm_after_the_same_safety_checks() {
-    let dir = TempDir::new("fake-helm");
+    let dir = temp_dir("fake-helm");
     let log = dir.path().join("calls");
-    let helm = dir.path().join("helm");
-    std::fs::write(
-        &helm,
-        format!("#!/bin/sh\necho \"$*\" >> {}\n", log.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&helm, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap()
-    );
-    let home = TempDir::new("fake-helm-home");
 
     // The seeded cluster runs AKS's device plugin: helm is not even called.
     let busy = TestServer::start(FakeApi::seeded());
-    let r = bin(home.path())
-        .env("PATH", &path)
-        .arg("--kubeconfig")
-        .arg(busy.kubeconfig())
-        .args(["install", "--strategy", "mixed", "--helm"])
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(1), "{r:?}");
-    assert!(String::from_utf8_lossy(&r.stderr).contains("NVIDIA GPU software is already running"));
+    let r = install_with_fake_helm(&dir, &busy, &["--strategy", "mixed"]);
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "NVIDIA GPU software is already running");
     assert!(!log.exists(), "helm ran next to a foreign device plugin");
 
     let server = TestServer::start(clean_cluster());
-    let r = bin(home.path())
-        .env("PATH", &path)
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
-        .args([
-            "install",
-            "--strategy",
-            "single",
-            "--helm",
-            "--node-selector",
-            "pool=a,b",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(0), "{r:?}");
+    let r = install_with_fake_helm(
+        &dir,
+        &server,
+        &["--strategy", "single", "--node-selector", "pool=a,b"],
+    );
+    assert_ok!(r);
     let calls = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<&str> = calls.lines().collect();
     assert_eq!(lines.len(), 3, "{calls}");
@@ -783,9 +755,9 @@ fn helm_mode_runs_helm_after_the_same_safety_checks() {
         ),
         "{calls}"
     );
-    assert!(
-        lines[2].contains("migStrategy=single,gfd.enabled=true,nodeSelector.pool=a\\,b"),
-        "{calls}"
+    assert_contains!(
+        lines[2],
+        "migStrategy=single,gfd.enabled=true,nodeSelector.pool=a\\,b"
     );
 }
 
@@ -798,16 +770,13 @@ fn uninstall_namespace_flag_scopes_what_is_deleted() {
         .get("daemonsets", Some("gpu-a"), "nvidia-device-plugin")
         .is_some());
     let r = run(&server, &["uninstall", "-n", "elsewhere"]);
-    assert!(r.stderr.contains("Nothing to uninstall"), "{r:#?}");
+    assert_contains!(r.stderr, "Nothing to uninstall");
     assert!(!ours(&server.api).is_empty());
     let r = run(&server, &["uninstall", "-n", "gpu-a"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stdout.contains(
-            "customresourcedefinition.apiextensions.k8s.io/nodefeatures.nfd.k8s-sigs.io deleted"
-        ),
-        "{}",
-        r.stdout
+    assert_ok!(r);
+    assert_contains!(
+        r.stdout,
+        "customresourcedefinition.apiextensions.k8s.io/nodefeatures.nfd.k8s-sigs.io deleted"
     );
     assert!(ours(&server.api).is_empty(), "{:?}", ours(&server.api));
 }
@@ -822,11 +791,10 @@ fn uninstall_keeps_a_crd_while_other_teams_objects_of_its_kind_exist() {
         "spec": {"rules": [{"name": "ib", "labels": {"example.com/ib": "true"}, "matchFeatures": [{"feature": "kernel.loadedmodule", "matchExpressions": {"ib_core": {"op": "Exists"}}}]}]}
     }));
     let r = run(&server, &["uninstall"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stderr.contains("customresourcedefinition/nodefeaturerules.nfd.k8s-sigs.io kept: deleting it would delete nodefeaturerules/team-infiniband"),
-        "{}",
-        r.stderr
+    assert_ok!(r);
+    assert_contains!(
+        r.stderr,
+        "customresourcedefinition/nodefeaturerules.nfd.k8s-sigs.io kept: deleting it would delete nodefeaturerules/team-infiniband"
     );
     assert!(server
         .api
@@ -844,7 +812,7 @@ fn uninstall_keeps_a_crd_while_other_teams_objects_of_its_kind_exist() {
         .api
         .delete("nodefeaturerules", None, "team-infiniband");
     let r = run(&server, &["uninstall"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     assert!(ours(&server.api).is_empty(), "{:?}", ours(&server.api));
 }
 
@@ -856,12 +824,12 @@ fn an_install_refused_half_way_names_what_it_left_behind() {
         ..Default::default()
     });
     let r = run(&server, &["install", "--strategy", "mixed"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    assert_exit!(r, 1);
     let line = r.stderr.trim();
-    assert!(line.contains("403"), "{line}");
-    assert!(
-        line.contains("the install stopped after creating namespace/nvidia-device-plugin"),
-        "{line}"
+    assert_contains!(line, "403");
+    assert_contains!(
+        line,
+        "the install stopped after creating namespace/nvidia-device-plugin"
     );
-    assert!(line.contains("kubectl mig uninstall"), "{line}");
+    assert_contains!(line, "kubectl mig uninstall");
 }

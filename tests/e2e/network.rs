@@ -1,8 +1,7 @@
 //! Real networks and real credentials: exec plugins that fail, hang or succeed, token files,
 //! proxies (HTTP CONNECT and SOCKS5, NO_PROXY), servers that trickle, lists that never end.
 
-mod common;
-use common::*;
+use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -34,11 +33,26 @@ current-context: fake
     path
 }
 
-fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+/// A kubeconfig of cluster `c` (server `https://127.0.0.1:1` plus `cluster_fields`) and user
+/// `u` (`user_fields`).
+fn kubeconfig_one_line(dir: &Path, cluster_fields: &str, user_fields: &str) -> PathBuf {
+    let text = format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {{server: 'https://127.0.0.1:1'{cluster_fields}}}
+users:
+- name: u
+  user: {{{user_fields}}}
+contexts:
+- name: x
+  context: {{cluster: c, user: u}}
+current-context: x
+"
+    );
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).unwrap();
     path
 }
 
@@ -56,31 +70,14 @@ fn run_with(kubeconfig: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.output().expect("run kubectl-mig");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_cmd(&mut c)
 }
 
-fn assert_clean_error(r: &Run, needle: &str) {
-    assert_eq!(r.code, 1, "{r:#?}");
-    let line = r.stderr.trim_end();
-    assert!(
-        line.starts_with("error: ") && !line.contains('\n'),
-        "{r:#?}"
-    );
-    assert!(line.contains(needle), "expected {needle:?} in {line}");
-    for debug in [
-        "Output {",
-        "Error {",
-        "status: ExitStatus",
-        "stdout:",
-        "panicked",
-    ] {
-        assert!(!line.contains(debug), "debug dump in {line}");
-    }
+/// Asserts that the run took less than `limit`.
+#[track_caller]
+fn assert_within(started: Instant, limit: Duration) {
+    let took = started.elapsed();
+    assert!(took < limit, "took {took:?}");
 }
 
 const CREDENTIAL: &str = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"fake-token"}}"#;
@@ -89,7 +86,7 @@ const CREDENTIAL: &str = r#"{"apiVersion":"client.authentication.k8s.io/v1","kin
 fn a_failing_exec_plugin_shows_its_stderr_and_status_never_its_stdout() {
     let server = TestServer::start(FakeApi::seeded());
     server.api.set_auth_token(Some("fake-token"));
-    let dir = TempDir::new("exec-fail");
+    let dir = temp_dir("exec-fail");
     let plugin = script(
         dir.path(),
         "kubelogin",
@@ -100,16 +97,16 @@ fn a_failing_exec_plugin_shows_its_stderr_and_status_never_its_stdout() {
     );
     let kc = kubeconfig(dir.path(), &server.url(), &exec_user(&plugin), None);
     let r = run_with(&kc, &[], &["describe"]);
-    assert_clean_error(&r, "exited with exit code 1: AADSTS70043");
-    assert!(!r.stderr.contains("SECRET-TOKEN-123"), "{}", r.stderr);
-    assert!(r.stderr.contains("kubelogin"), "{}", r.stderr);
+    assert_error!(r, 1, "exited with exit code 1: AADSTS70043");
+    assert_lacks!(r.stderr, "SECRET-TOKEN-123");
+    assert_contains!(r.stderr, "kubelogin");
 }
 
 #[test]
 fn an_exec_plugin_runs_once_per_command_and_its_token_is_used() {
     let server = TestServer::start(FakeApi::seeded());
     server.api.set_auth_token(Some("fake-token"));
-    let dir = TempDir::new("exec-ok");
+    let dir = temp_dir("exec-ok");
     let count = dir.path().join("runs");
     let plugin = script(
         dir.path(),
@@ -118,7 +115,7 @@ fn an_exec_plugin_runs_once_per_command_and_its_token_is_used() {
     );
     let kc = kubeconfig(dir.path(), &server.url(), &exec_user(&plugin), None);
     let r = run_with(&kc, &[], &["describe", "-o", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     let runs = std::fs::read_to_string(&count).unwrap();
     assert_eq!(runs.lines().count(), 1, "plugin runs: {runs}");
 }
@@ -126,35 +123,31 @@ fn an_exec_plugin_runs_once_per_command_and_its_token_is_used() {
 #[test]
 fn a_hanging_exec_plugin_is_bounded_by_request_timeout() {
     let server = TestServer::start(FakeApi::seeded());
-    let dir = TempDir::new("exec-hang");
+    let dir = temp_dir("exec-hang");
     let plugin = script(dir.path(), "kubelogin", "sleep 30");
     let kc = kubeconfig(dir.path(), &server.url(), &exec_user(&plugin), None);
     let started = Instant::now();
     let r = run_with(&kc, &[], &["describe", "--request-timeout", "2s"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert_clean_error(&r, "did not answer within 2s");
-    assert!(r.stderr.contains("credentials"), "{}", r.stderr);
+    assert_within(started, Duration::from_secs(10));
+    assert_error!(r, 1, "did not answer within 2s");
+    assert_contains!(r.stderr, "credentials");
 }
 
 #[test]
 fn a_missing_exec_plugin_names_the_install_hint() {
     let server = TestServer::start(FakeApi::seeded());
-    let dir = TempDir::new("exec-missing");
+    let dir = temp_dir("exec-missing");
     let user = "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubelogin-not-installed\n      installHint: install kubelogin with az aks install-cli\n      interactiveMode: Never";
     let kc = kubeconfig(dir.path(), &server.url(), user, None);
     let r = run_with(&kc, &[], &["describe"]);
-    assert_clean_error(&r, "install kubelogin with az aks install-cli");
+    assert_error!(r, 1, "install kubelogin with az aks install-cli");
 }
 
 #[test]
 fn token_files_are_trimmed_and_a_missing_one_is_named() {
     let server = TestServer::start(FakeApi::seeded());
     server.api.set_auth_token(Some("fake-token"));
-    let dir = TempDir::new("token-file");
+    let dir = temp_dir("token-file");
     let token = dir.path().join("token");
     std::fs::write(&token, "fake-token\n").unwrap();
     let kc = kubeconfig(
@@ -164,11 +157,11 @@ fn token_files_are_trimmed_and_a_missing_one_is_named() {
         None,
     );
     let r = run_with(&kc, &[], &["describe", "-o", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     std::fs::remove_file(&token).unwrap();
     let r = run_with(&kc, &[], &["describe"]);
-    assert_clean_error(&r, "tokenFile");
-    assert!(!r.stderr.contains("kubelogin"), "{}", r.stderr);
+    assert_error!(r, 1, "tokenFile");
+    assert_lacks!(r.stderr, "kubelogin");
 }
 
 /// The server's URL with a host name only the proxy resolves.
@@ -180,7 +173,7 @@ fn proxied_url(server: &TestServer) -> String {
 fn http_proxy_from_the_environment_and_no_proxy() {
     let server = TestServer::start(FakeApi::seeded());
     let proxy = TestProxy::start(ProxyKind::HttpConnect);
-    let dir = TempDir::new("proxy-env");
+    let dir = temp_dir("proxy-env");
     let kc = kubeconfig(dir.path(), &proxied_url(&server), "    token: t", None);
     let proxy_url = proxy.url(ProxyKind::HttpConnect);
     let r = run_with(
@@ -188,7 +181,7 @@ fn http_proxy_from_the_environment_and_no_proxy() {
         &[("HTTP_PROXY", &proxy_url)],
         &["describe", "-o", "json"],
     );
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(r);
     let target = format!("kube.mig-proxy.test:{}", server.addr().port());
     assert!(proxy.tunnels().contains(&target), "{:?}", proxy.tunnels());
     // NO_PROXY sends the request direct: the made-up host does not resolve.
@@ -201,7 +194,7 @@ fn http_proxy_from_the_environment_and_no_proxy() {
         ],
         &["describe", "--request-timeout", "5s"],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
+    assert_exit!(r, 1);
     assert_eq!(proxy.tunnels().len(), before, "NO_PROXY ignored");
 }
 
@@ -210,7 +203,7 @@ fn kubeconfig_proxy_url_http_and_socks5() {
     let server = TestServer::start(FakeApi::seeded());
     for kind in [ProxyKind::HttpConnect, ProxyKind::Socks5] {
         let proxy = TestProxy::start(kind);
-        let dir = TempDir::new("proxy-kc");
+        let dir = temp_dir("proxy-kc");
         let kc = kubeconfig(
             dir.path(),
             &proxied_url(&server),
@@ -219,7 +212,7 @@ fn kubeconfig_proxy_url_http_and_socks5() {
         );
         // The kubeconfig's proxy-url wins over NO_PROXY, as in kubectl.
         let r = run_with(&kc, &[("NO_PROXY", "*")], &["describe", "-o", "json"]);
-        assert_eq!(r.code, 0, "{kind:?}: {r:#?}");
+        assert_ok!(r, "{kind:?}");
         assert_eq!(proxy.tunnels().len(), 1, "{kind:?}: {:?}", proxy.tunnels());
     }
 }
@@ -230,11 +223,11 @@ fn a_dead_proxy_is_named() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_url = format!("http://{}", dead.local_addr().unwrap());
     drop(dead);
-    let dir = TempDir::new("proxy-dead");
+    let dir = temp_dir("proxy-dead");
     let kc = kubeconfig(dir.path(), &proxied_url(&server), "    token: t", None);
     let r = run_with(&kc, &[("HTTP_PROXY", &dead_url)], &["describe"]);
-    assert_clean_error(&r, "through the proxy");
-    assert!(r.stderr.contains("HTTP_PROXY"), "{}", r.stderr);
+    assert_error!(r, 1, "through the proxy");
+    assert_contains!(r.stderr, "HTTP_PROXY");
 }
 
 #[test]
@@ -246,58 +239,34 @@ fn a_trickling_server_is_bounded_by_request_timeout() {
     });
     let started = Instant::now();
     let r = run(&server, &["describe", "--request-timeout", "2s"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert_clean_error(&r, "did not finish within 2s");
+    assert_within(started, Duration::from_secs(10));
+    assert_error!(r, 1, "did not finish within 2s");
 }
 
 #[test]
 fn garbage_certificate_authority_data_is_refused() {
-    let dir = TempDir::new("ca-garbage");
-    let text = "apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: 'https://127.0.0.1:1', certificate-authority-data: bm90IGEgY2VydA==}
-users:
-- name: u
-  user: {token: t}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-";
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, text).unwrap();
+    let dir = temp_dir("ca-garbage");
+    let kc = kubeconfig_one_line(
+        dir.path(),
+        ", certificate-authority-data: bm90IGEgY2VydA==",
+        "token: t",
+    );
     let r = run_with(&kc, &[], &["describe"]);
-    assert_clean_error(&r, "certificate-authority-data of cluster \"c\"");
+    assert_error!(r, 1, "certificate-authority-data of cluster \"c\"");
 }
 
 #[test]
 fn a_missing_client_certificate_file_is_named() {
-    let dir = TempDir::new("client-cert");
-    let text = "apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: 'https://127.0.0.1:1'}
-users:
-- name: u
-  user: {client-certificate: /nonexistent/client.crt, client-key: /nonexistent/client.key}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-";
-    let kc = dir.path().join("kubeconfig");
-    std::fs::write(&kc, text).unwrap();
+    let dir = temp_dir("client-cert");
+    let kc = kubeconfig_one_line(
+        dir.path(),
+        "",
+        "client-certificate: /nonexistent/client.crt, client-key: /nonexistent/client.key",
+    );
     let r = run_with(&kc, &[], &["describe"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("client-certificate"), "{}", r.stderr);
-    assert!(!r.stderr.contains("certificate-authority"), "{}", r.stderr);
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "client-certificate");
+    assert_lacks!(r.stderr, "certificate-authority");
 }
 
 #[test]
@@ -310,7 +279,7 @@ fn lists_whose_continue_tokens_always_expire_end_with_a_sentence() {
         ..Default::default()
     });
     let r = run(&server, &["describe"]);
-    assert_clean_error(&r, "expired the list");
+    assert_error!(r, 1, "expired the list");
     let lists = server.api.requests().len();
     assert!(lists < 100, "{lists} requests");
 }
@@ -318,19 +287,15 @@ fn lists_whose_continue_tokens_always_expire_end_with_a_sentence() {
 #[test]
 fn completion_is_bounded_when_the_exec_plugin_hangs() {
     let server = TestServer::start(FakeApi::seeded());
-    let dir = TempDir::new("exec-hang-complete");
+    let dir = temp_dir("exec-hang-complete");
     let plugin = script(dir.path(), "kubelogin", "sleep 30");
     let kc = kubeconfig(dir.path(), &server.url(), &exec_user(&plugin), None);
     let started = Instant::now();
-    let out = bin(dir.path())
-        .env("KUBECONFIG", &kc)
-        .args(["__complete", "describe", ""])
-        .output()
-        .unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "took {:?}",
-        started.elapsed()
+    let r = run_cmd(
+        bin(dir.path())
+            .env("KUBECONFIG", &kc)
+            .args(["__complete", "describe", ""]),
     );
-    assert!(out.status.success(), "{out:?}");
+    assert_within(started, Duration::from_secs(8));
+    assert_ok!(r);
 }

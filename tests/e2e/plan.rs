@@ -1,38 +1,39 @@
 //! Runs the real `kubectl-mig` binary for `profiles` and `plan` and checks what a user sees.
 
-use std::process::{Command, Output};
+use crate::support::*;
+use serde_json::Value;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/fixtures/nvidia-smi/"
 );
 
-fn kubectl_mig(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubectl-mig"))
-        .args(args)
-        // Keep a developer's cluster out of commands that never need one.
-        .env("KUBECONFIG", "/nonexistent")
-        .output()
-        .expect("binary runs")
+/// Runs a command that must succeed without a word on stderr; returns stdout.
+#[track_caller]
+fn ok(args: &[&str]) -> String {
+    let r = run_offline(args);
+    assert_ok!(r, "{args:?}");
+    assert!(
+        r.stderr.is_empty(),
+        "{args:?} wrote to stderr: {}",
+        r.stderr
+    );
+    r.stdout
 }
 
-fn ok(args: &[&str]) -> String {
-    let out = kubectl_mig(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
-    String::from_utf8(out.stdout).expect("utf-8")
+/// Like [`ok`], the JSON on stdout.
+#[track_caller]
+fn ok_json(args: &[&str]) -> Value {
+    let out = ok(args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
 /// Runs a command that must fail with exit code 2 and one `error:` line; returns that line.
+#[track_caller]
 fn usage_error(args: &[&str]) -> String {
-    let out = kubectl_mig(args);
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
-    let stderr = String::from_utf8(out.stderr).expect("utf-8");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    stderr
+    let r = run_offline(args);
+    assert!(r.stdout.is_empty(), "{args:?} wrote to stdout: {r:#?}");
+    error_line(&r, 2).to_string()
 }
 
 fn fixture(name: &str) -> String {
@@ -72,7 +73,7 @@ fn profiles_lists_every_gpu() {
     ] {
         assert!(text.lines().any(|l| l.starts_with(model)), "{model}");
     }
-    assert!(!text.contains('|'), "no box borders");
+    assert_lacks!(text, '|', "no box borders");
 }
 
 #[test]
@@ -98,8 +99,7 @@ fn profiles_for_one_gpu() {
 
 #[test]
 fn profiles_json_for_a_product_label() {
-    let text = ok(&["profiles", "--gpu", "NVIDIA-H100-80GB-HBM3", "-o", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = ok_json(&["profiles", "--gpu", "NVIDIA-H100-80GB-HBM3", "-o", "json"]);
     let gpu = &v["gpus"][0];
     assert_eq!(gpu["model"], "H100-80GB");
     assert_eq!(gpu["source"], "catalog");
@@ -149,9 +149,9 @@ fn profiles_from_nvidia_smi_captures() {
         "-o",
         "yaml",
     ]);
-    let v: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let v: Value = serde_yaml::from_str(&text).unwrap();
     assert_eq!(v["gpus"][0]["source"], "nvidia-smi");
-    assert_eq!(v["gpus"][0]["name"], serde_json::Value::Null);
+    assert_eq!(v["gpus"][0]["name"], Value::Null);
     assert_eq!(v["gpus"][0]["profiles"][6]["name"], "7g.141gb");
     assert_eq!(v["gpus"][0]["profiles"][6]["memoryGiB"], 140.0);
 }
@@ -159,51 +159,32 @@ fn profiles_from_nvidia_smi_captures() {
 #[test]
 fn profiles_errors() {
     let e = usage_error(&["profiles", "--gpu", "V100"]);
-    assert!(
-        e.contains("unknown GPU model \"V100\"") && e.contains("H100-80GB"),
-        "{e}"
-    );
+    assert_contains!(e, "unknown GPU model \"V100\"");
+    assert_contains!(e, "H100-80GB");
     // An unreadable file is a failure (exit 1), not bad usage.
-    let out = kubectl_mig(&["profiles", "--from-nvidia-smi", "/nonexistent/lgip.txt"]);
-    assert_eq!(out.status.code(), Some(1));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        e.contains(
-            "cannot read /nonexistent/lgip.txt (no such file); give a file saved from nvidia-smi"
-        ),
-        "{e}"
+    let r = run_offline(&["profiles", "--from-nvidia-smi", "/nonexistent/lgip.txt"]);
+    assert_exit!(r, 1);
+    assert_contains!(
+        r.stderr,
+        "cannot read /nonexistent/lgip.txt (no such file); give a file saved from nvidia-smi"
     );
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     // Content that is not a capture is a failure (exit 1), like an unreadable file.
-    let out = kubectl_mig(&["profiles", "--from-nvidia-smi", manifest]);
-    assert_eq!(out.status.code(), Some(1));
-    let e = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        e.contains("is not the output of `nvidia-smi mig -lgip`"),
-        "{e}"
-    );
+    let r = run_offline(&["profiles", "--from-nvidia-smi", manifest]);
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "is not the output of `nvidia-smi mig -lgip`");
 }
 
 #[test]
 fn gpu_prefix_shows_every_matching_model() {
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(&["profiles", "--gpu", "a100", "-o", "json"])).unwrap();
-    let models: Vec<&str> = json["gpus"]
-        .as_array()
-        .unwrap()
+    let json = ok_json(&["profiles", "--gpu", "a100", "-o", "json"]);
+    let models: Vec<&str> = items(&json["gpus"])
         .iter()
         .map(|g| g["model"].as_str().unwrap())
         .collect();
     assert_eq!(models, ["A100-40GB", "A100-80GB"]);
-    let json: serde_json::Value = serde_json::from_str(&ok(&[
-        "profiles",
-        "--gpu",
-        "NVIDIA-A100-SXM4-80GB",
-        "-o",
-        "json",
-    ]))
-    .unwrap();
-    assert_eq!(json["gpus"].as_array().unwrap().len(), 1);
+    let json = ok_json(&["profiles", "--gpu", "NVIDIA-A100-SXM4-80GB", "-o", "json"]);
+    assert_eq!(items(&json["gpus"]).len(), 1);
 }
 
 #[test]
@@ -237,7 +218,7 @@ fn plan_table() {
         "kubectl mig install --strategy single && kubectl mig run --profile 1g.5gb",
         "kubectl mig install --strategy mixed && kubectl mig run --profile 1g.5gb",
     ] {
-        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        assert_contains!(text, expected);
     }
     let strategy_rows: Vec<Vec<&str>> = text
         .lines()
@@ -261,7 +242,7 @@ fn plan_table() {
 
 #[test]
 fn plan_json() {
-    let text = ok(&[
+    let v = ok_json(&[
         "plan",
         "--vm-size",
         "nc96ads_a100_v4",
@@ -272,7 +253,6 @@ fn plan_json() {
         "-o",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["vmSize"], "Standard_NC96ads_A100_v4");
     assert_eq!(v["gpu"]["model"], "A100-80GB");
     assert_eq!(v["gpu"]["count"], 4);
@@ -286,20 +266,18 @@ fn plan_json() {
     );
     assert_eq!(v["strategies"][1]["resource"], "nvidia.com/mig-2g.20gb");
     assert_eq!(v["strategies"][1]["allocatablePerNode"], 12);
-    assert_eq!(v["arm"]["apiVersion"], "2021-08-01");
-    assert_eq!(v["arm"]["body"]["properties"]["count"], 2);
+    let arm = &v["arm"];
+    assert_eq!(arm["apiVersion"], "2021-08-01");
+    assert_eq!(arm["body"]["properties"]["count"], 2);
     assert_eq!(
-        v["arm"]["body"]["properties"]["vmSize"],
+        arm["body"]["properties"]["vmSize"],
         "Standard_NC96ads_A100_v4"
     );
-    assert_eq!(
-        v["arm"]["body"]["properties"]["gpuInstanceProfile"],
-        "MIG2g"
+    assert_eq!(arm["body"]["properties"]["gpuInstanceProfile"], "MIG2g");
+    assert_contains!(
+        v["azCommand"].as_str().unwrap(),
+        "--resource-group <resource-group>"
     );
-    assert!(v["azCommand"]
-        .as_str()
-        .unwrap()
-        .contains("--resource-group <resource-group>"));
 }
 
 #[test]
@@ -308,14 +286,13 @@ fn plan_errors() {
         usage_error(&["plan", "--vm-size", size, "--gpu-instance-profile", profile])
     };
     let e = plan("Standard_Nope", "MIG1g");
-    assert!(
-        e.contains("unknown VM size \"Standard_Nope\"") && e.contains("Standard_ND96isr_H100_v5"),
-        "{e}"
-    );
+    assert_contains!(e, "unknown VM size \"Standard_Nope\"");
+    assert_contains!(e, "Standard_ND96isr_H100_v5");
     let e = plan("Standard_NC4as_T4_v3", "MIG1g");
-    assert!(e.contains("T4") && e.contains("no MIG"), "{e}");
+    assert_contains!(e, "T4");
+    assert_contains!(e, "no MIG");
     let e = plan("Standard_ND96asr_v4", "MIG6g");
-    assert!(e.contains("MIG1g, MIG2g, MIG3g, MIG4g, MIG7g"), "{e}");
+    assert_contains!(e, "MIG1g, MIG2g, MIG3g, MIG4g, MIG7g");
     let e = usage_error(&[
         "plan",
         "--vm-size",
@@ -325,8 +302,8 @@ fn plan_errors() {
         "--name",
         "MyMigPool",
     ]);
-    assert!(e.contains("node pool name \"MyMigPool\""), "{e}");
+    assert_contains!(e, "node pool name \"MyMigPool\"");
     // A missing required flag is clap's own usage error, also exit 2.
-    let out = kubectl_mig(&["plan", "--vm-size", "Standard_ND96asr_v4"]);
-    assert_eq!(out.status.code(), Some(2));
+    let r = run_offline(&["plan", "--vm-size", "Standard_ND96asr_v4"]);
+    assert_exit!(r, 2);
 }

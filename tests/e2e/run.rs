@@ -1,8 +1,7 @@
 //! `kubectl mig run` end to end: the resource name that fits each strategy, scheduling on the
 //! fake cluster's tiny scheduler and kubelet, logs, exit codes, and nothing left behind.
 
-mod common;
-use common::*;
+use crate::support::*;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -14,29 +13,63 @@ fn test_pods(api: &FakeApi) -> Vec<Value> {
         .collect()
 }
 
+/// Asserts that no test pod is left on the cluster.
+#[track_caller]
+fn assert_no_test_pod(server: &TestServer) {
+    let pods = test_pods(&server.api);
+    assert!(pods.is_empty(), "pod left behind: {pods:?}");
+}
+
 fn kept_pod(server: &TestServer, args: &[&str]) -> Value {
     let mut all = vec!["run", "--keep"];
     all.extend_from_slice(args);
-    let r = run(server, &all);
-    assert_eq!(r.code, 0, "{r:#?}");
+    assert_ok!(run(server, &all));
     let pods = test_pods(&server.api);
     assert_eq!(pods.len(), 1, "{pods:?}");
     pods.into_iter().next().unwrap()
+}
+
+/// The number of watches the server was asked for.
+fn watches(server: &TestServer) -> usize {
+    server
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.query.contains("watch="))
+        .count()
+}
+
+/// Whether nothing was created (no POST reached the server).
+fn nothing_posted(server: &TestServer) -> bool {
+    server.api.requests().iter().all(|r| r.method != "POST")
+}
+
+/// `run --dry-run` offline with `strategy` and profile 1g.5gb, as `-o output`.
+fn offline_dry_run(home: &TempDir, strategy: &str, dry_run: &str, output: &str) -> Run {
+    run_plain(
+        home.path(),
+        &[
+            "run",
+            "--strategy",
+            strategy,
+            "--profile",
+            "1g.5gb",
+            dry_run,
+            "-o",
+            output,
+        ],
+    )
 }
 
 #[test]
 fn mixed_profile_requests_its_own_resource_and_streams_nvidia_smi() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["run", "--profile", "3g.20gb"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(r.stdout.contains("MIG 3g.20gb"), "{}", r.stdout);
-    assert!(
-        r.stderr.contains("requesting 1 × nvidia.com/mig-3g.20gb"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("deleted"), "{}", r.stderr);
-    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+    assert_ok!(r);
+    assert_contains!(r.stdout, "MIG 3g.20gb");
+    assert_contains!(r.stderr, "requesting 1 × nvidia.com/mig-3g.20gb");
+    assert_contains!(r.stderr, "deleted");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -60,7 +93,7 @@ fn single_profile_requests_nvidia_gpu_pinned_to_the_product() {
         .as_str()
         .unwrap()
         .starts_with("aks-a100single-"));
-    let tolerations = spec["tolerations"].as_array().unwrap();
+    let tolerations = items(&spec["tolerations"]);
     assert!(
         tolerations
             .iter()
@@ -82,22 +115,17 @@ fn h100_node_with_three_profiles() {
             &server,
             &["run", "--node", H100_MIXED, "--profile", profile],
         );
-        assert_eq!(r.code, 0, "{r:#?}");
-        assert!(r.stdout.contains(&format!("MIG {profile}")), "{}", r.stdout);
+        assert_ok!(r);
+        assert_contains!(r.stdout, &format!("MIG {profile}"));
     }
     // 2g.24gb: its only device is held by mig-check-h100.
     let r = run(
         &server,
         &["run", "--node", H100_MIXED, "--profile", "2g.24gb"],
     );
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("no node has 1 free nvidia.com/mig-2g.24gb"),
-        "{}",
-        r.stderr
-    );
-    assert!(test_pods(&server.api).is_empty());
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "no node has 1 free nvidia.com/mig-2g.24gb");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -108,9 +136,7 @@ fn node_flag_pins_a_tainted_node_and_tolerates_it() {
     let terms = &pod["spec"]["affinity"]["nodeAffinity"]
         ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
     assert_eq!(terms[0]["matchFields"][0]["values"][0], A100_SINGLE_1);
-    assert!(pod["spec"]["tolerations"]
-        .as_array()
-        .unwrap()
+    assert!(items(&pod["spec"]["tolerations"])
         .iter()
         .any(|t| t["key"] == "sku"));
     // The node runs single: the pod asks for nvidia.com/gpu.
@@ -124,58 +150,47 @@ fn node_flag_pins_a_tainted_node_and_tolerates_it() {
 fn without_profile_picks_the_smallest_free_one_and_says_so() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["run"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stderr.contains("Using MIG profile 1g.5gb"),
-        "{}",
-        r.stderr
-    );
+    assert_ok!(r);
+    assert_contains!(r.stderr, "Using MIG profile 1g.5gb");
 }
 
 #[test]
 fn unknown_profile_lists_what_the_cluster_offers() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["run", "--profile", "7g.80gb"]);
-    assert_eq!(r.code, 1);
+    assert_exit!(r, 1);
     let err = r.stderr.trim();
     assert!(
         err.starts_with("error: no node offers MIG profile 7g.80gb (offered: 1g.5gb ("),
         "{err}"
     );
-    assert!(err.contains("3g.47gb (1 free)"), "{err}");
-    assert!(!err.contains('\n'));
-    assert!(
-        server.api.requests().iter().all(|r| r.method != "POST"),
-        "nothing may be created"
-    );
+    assert_contains!(err, "3g.47gb (1 free)");
+    assert_lacks!(err, '\n');
+    assert!(nothing_posted(&server), "nothing may be created");
 }
 
 #[test]
 fn count_above_free_is_refused_before_creating_anything() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["run", "--profile", "3g.20gb", "--count", "4"]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("no node has 4 free nvidia.com/mig-3g.20gb"),
-        "{}",
-        r.stderr
-    );
-    assert!(server.api.requests().iter().all(|r| r.method != "POST"));
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "no node has 4 free nvidia.com/mig-3g.20gb");
+    assert!(nothing_posted(&server));
 }
 
 #[test]
 fn insufficient_capacity_with_force_is_explained_and_cleaned_up() {
     let server = TestServer::start(FakeApi::seeded());
     let r = run(&server, &["run", "--profile", "2g.24gb", "--force"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    assert_exit!(r, 1);
     let err = r.stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
-    assert!(err.contains("cannot be scheduled: no node has 1 free nvidia.com/mig-2g.24gb (1 allocatable, 1 requested)"), "{err}");
-    assert!(
-        err.contains("Insufficient nvidia.com/mig-2g.24gb"),
-        "scheduler message missing: {err}"
+    assert_contains!(err, "cannot be scheduled: no node has 1 free nvidia.com/mig-2g.24gb (1 allocatable, 1 requested)");
+    assert_contains!(
+        err,
+        "Insufficient nvidia.com/mig-2g.24gb",
+        "scheduler message missing"
     );
-    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -196,9 +211,9 @@ fn wrong_strategy_resource_is_named_as_such() {
             "--force",
         ],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("run the single strategy"), "{}", r.stderr);
-    assert!(test_pods(&server.api).is_empty());
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "run the single strategy");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -216,9 +231,9 @@ fn container_exit_code_is_passed_through() {
             "echo hello; exit 3",
         ],
     );
-    assert_eq!(r.code, 3, "{r:#?}");
-    assert!(r.stderr.contains("exited with code 3"));
-    assert!(test_pods(&server.api).is_empty());
+    assert_exit!(r, 3);
+    assert_contains!(r.stderr, "exited with code 3");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -229,14 +244,9 @@ fn dropped_watch_streams_are_resumed() {
         ..Default::default()
     });
     let r = run(&server, &["run", "--profile", "1g.5gb"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(r.stdout.contains("MIG 1g.5gb"));
-    let watches = server
-        .api
-        .requests()
-        .iter()
-        .filter(|r| r.query.contains("watch="))
-        .count();
+    assert_ok!(r);
+    assert_contains!(r.stdout, "MIG 1g.5gb");
+    let watches = watches(&server);
     assert!(watches >= 2, "the watch was not resumed ({watches})");
 }
 
@@ -246,20 +256,17 @@ fn timeout_while_pending_cleans_up() {
     server.api.set_scheduler_enabled(false);
     let started = Instant::now();
     let r = run(&server, &["run", "--profile", "1g.5gb", "--timeout", "1s"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("did not start within 1s"), "{}", r.stderr);
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "did not start within 1s");
     assert!(started.elapsed() < Duration::from_secs(15));
-    assert!(test_pods(&server.api).is_empty());
+    assert_no_test_pod(&server);
 }
 
 #[test]
 fn sigint_while_pending_deletes_the_pod() {
     let server = TestServer::start(FakeApi::seeded());
     server.api.set_scheduler_enabled(false);
-    let home = server.kubeconfig().parent().unwrap().to_path_buf();
-    let child = bin(&home)
-        .arg("--kubeconfig")
-        .arg(server.kubeconfig())
+    let child = bin_for(&server)
         .args(["run", "--profile", "1g.5gb"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -271,17 +278,11 @@ fn sigint_while_pending_deletes_the_pod() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{out:?}");
-    assert!(
-        test_pods(&server.api).is_empty(),
-        "pod left behind after Ctrl-C"
-    );
+    let kill = run_cmd(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]));
+    assert_ok!(kill);
+    let r = Run::from(child.wait_with_output().unwrap());
+    assert_exit!(r, 130);
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -294,7 +295,7 @@ fn existing_pod_of_the_same_name_is_never_touched() {
         "status": {"phase": "Pending"}
     }));
     let r = run(&server, &["run", "precious", "--profile", "1g.5gb"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    assert_exit!(r, 1);
     assert!(
         r.stderr.contains("409") || r.stderr.contains("already exists"),
         "{}",
@@ -315,60 +316,38 @@ fn namespace_flag_is_used() {
 
 #[test]
 fn offline_dry_run_for_both_strategies_is_a_valid_pod() {
-    let home = TempDir::new("dry");
+    let home = temp_dir("dry");
     for (strategy, resource) in [
         ("single", "nvidia.com/gpu"),
         ("mixed", "nvidia.com/mig-1g.5gb"),
     ] {
-        let yaml = run_plain(
-            home.path(),
-            &[
-                "run",
-                "--strategy",
-                strategy,
-                "--profile",
-                "1g.5gb",
-                "--dry-run",
-                "-o",
-                "yaml",
-            ],
-        )
-        .ok();
-        let pod: Pod = serde_yaml::from_str(&yaml).unwrap();
-        let c = &pod.spec.as_ref().unwrap().containers[0];
-        assert_eq!(c.command.as_deref().unwrap(), ["nvidia-smi", "-L"]);
-        assert!(c
-            .image
-            .as_deref()
-            .unwrap()
-            .starts_with("nvcr.io/nvidia/cuda:12."));
-        let limits = c.resources.as_ref().unwrap().limits.as_ref().unwrap();
-        assert_eq!(limits[resource].0, "1");
-        // A name, not generateName, so the YAML works with kubectl apply.
-        let name = pod.metadata.name.clone().unwrap();
-        assert!(name.starts_with("mig-test-") && name.len() == 14, "{name}");
-        assert!(pod.metadata.generate_name.is_none());
-        let tolerations = pod.spec.as_ref().unwrap().tolerations.clone().unwrap();
-        assert!(
-            tolerations.iter().any(|t| t.key.as_deref() == Some("sku")),
-            "AKS GPU pools' taint"
-        );
-        let json = run_plain(
-            home.path(),
-            &[
-                "run",
-                "--strategy",
-                strategy,
-                "--profile",
-                "1g.5gb",
-                "--dry-run=client",
-                "-o",
-                "json",
-            ],
-        )
-        .json();
+        let yaml = offline_dry_run(&home, strategy, "--dry-run", "yaml").ok();
+        check_the_dry_run_pod(&serde_yaml::from_str(&yaml).unwrap(), resource);
+        let json = offline_dry_run(&home, strategy, "--dry-run=client", "json").json();
         assert_eq!(json["kind"], "Pod");
     }
+}
+
+fn check_the_dry_run_pod(pod: &Pod, resource: &str) {
+    let spec = pod.spec.as_ref().unwrap();
+    let c = &spec.containers[0];
+    assert_eq!(c.command.as_deref().unwrap(), ["nvidia-smi", "-L"]);
+    assert!(c
+        .image
+        .as_deref()
+        .unwrap()
+        .starts_with("nvcr.io/nvidia/cuda:12."));
+    let limits = c.resources.as_ref().unwrap().limits.as_ref().unwrap();
+    assert_eq!(limits[resource].0, "1");
+    // A name, not generateName, so the YAML works with kubectl apply.
+    let name = pod.metadata.name.as_deref().unwrap();
+    assert!(name.starts_with("mig-test-") && name.len() == 14, "{name}");
+    assert!(pod.metadata.generate_name.is_none());
+    let tolerations = spec.tolerations.as_deref().unwrap();
+    assert!(
+        tolerations.iter().any(|t| t.key.as_deref() == Some("sku")),
+        "AKS GPU pools' taint"
+    );
 }
 
 #[test]
@@ -377,31 +356,15 @@ fn dry_run_yaml_is_accepted_by_kubectl_server_side_dry_run() {
         return;
     }
     let server = TestServer::start(FakeApi::seeded());
-    let home = TempDir::new("dry-kubectl");
+    let home = temp_dir("dry-kubectl");
     for strategy in ["single", "mixed"] {
-        let yaml = run_plain(
-            home.path(),
-            &[
-                "run",
-                "--strategy",
-                strategy,
-                "--profile",
-                "1g.5gb",
-                "--dry-run",
-                "-o",
-                "yaml",
-            ],
-        )
-        .ok();
+        let yaml = offline_dry_run(&home, strategy, "--dry-run", "yaml").ok();
         let r = kubectl_stdin(&server, &["apply", "--dry-run=server", "-f", "-"], &yaml);
-        assert_eq!(r.code, 0, "{r:#?}");
-        assert!(
-            r.stdout.starts_with("pod/mig-test-") && r.stdout.contains(" created (server dry run)"),
-            "{}",
-            r.stdout
-        );
+        assert_ok!(r);
+        assert!(r.stdout.starts_with("pod/mig-test-"), "{}", r.stdout);
+        assert_contains!(r.stdout, " created (server dry run)");
     }
-    assert!(test_pods(&server.api).is_empty());
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -421,7 +384,7 @@ fn server_dry_run_stores_nothing() {
     .ok();
     let pod: Pod = serde_yaml::from_str(&yaml).unwrap();
     assert!(pod.metadata.name.unwrap().starts_with("mig-test-"));
-    assert!(test_pods(&server.api).is_empty());
+    assert_no_test_pod(&server);
     assert!(server
         .api
         .requests()
@@ -442,18 +405,16 @@ fn unschedulable_pods_wait_for_a_cluster_autoscaler() {
         &server,
         &["run", "--profile", "2g.24gb", "--force", "--timeout", "2s"],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
+    assert_exit!(r, 1);
     assert!(
         started.elapsed() >= Duration::from_secs(2),
         "gave up before the timeout"
     );
-    assert!(
-        r.stderr
-            .contains("did not start within 2s: no node has 1 free nvidia.com/mig-2g.24gb"),
-        "{}",
-        r.stderr
+    assert_contains!(
+        r.stderr,
+        "did not start within 2s: no node has 1 free nvidia.com/mig-2g.24gb"
     );
-    assert!(test_pods(&server.api).is_empty());
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -472,15 +433,10 @@ fn forced_single_profile_is_still_pinned_to_its_product() {
             "--force",
         ],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("didn't match Pod's node affinity/selector"),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stdout.contains("MIG 1g.5gb"), "{}", r.stdout);
-    assert!(test_pods(&server.api).is_empty());
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "didn't match Pod's node affinity/selector");
+    assert_lacks!(r.stdout, "MIG 1g.5gb");
+    assert_no_test_pod(&server);
 }
 
 #[test]
@@ -531,19 +487,11 @@ fn run_follows_its_pod_at_any_api_latency() {
             ..Default::default()
         });
         let r = run(&server, &["run", "--profile", "1g.5gb", "--timeout", "60s"]);
-        assert_eq!(r.code, 0, "at {latency_ms} ms: {r:#?}");
-        assert!(
-            r.stdout.contains("MIG 1g.5gb"),
-            "at {latency_ms} ms: {r:#?}"
-        );
-        let watches = server
-            .api
-            .requests()
-            .iter()
-            .filter(|r| r.query.contains("watch="))
-            .count();
+        assert_ok!(r, "at {latency_ms} ms");
+        assert_contains!(r.stdout, "MIG 1g.5gb", "at {latency_ms} ms");
+        let watches = watches(&server);
         assert!(watches <= 3, "at {latency_ms} ms: {watches} watches opened");
-        assert!(test_pods(&server.api).is_empty(), "pod left behind");
+        assert_no_test_pod(&server);
     }
 }
 
@@ -559,13 +507,9 @@ fn a_bound_pod_that_does_not_start_is_explained_from_its_state() {
         &server,
         &["run", "--profile", "1g.5gb", "--timeout", "1500ms"],
     );
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr.contains("did not start within 1.5s"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("was placed on node"), "{}", r.stderr);
-    assert!(!r.stderr.contains("no node has"), "{}", r.stderr);
-    assert!(test_pods(&server.api).is_empty(), "pod left behind");
+    assert_exit!(r, 1);
+    assert_contains!(r.stderr, "did not start within 1.5s");
+    assert_contains!(r.stderr, "was placed on node");
+    assert_lacks!(r.stderr, "no node has");
+    assert_no_test_pod(&server);
 }
