@@ -342,6 +342,22 @@ mod tests {
     }
 
     #[test]
+    fn recognises_gkes_own_device_plugin() {
+        // cmd/nvidia_gpu/device-plugin.yaml of GoogleCloudPlatform/container-engine-accelerators.
+        let d = ds(json!({
+            "metadata": {"name": "nvidia-gpu-device-plugin", "namespace": "kube-system",
+                "labels": {"k8s-app": "nvidia-gpu-device-plugin", "addonmanager.kubernetes.io/mode": "Reconcile"}},
+            "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "nvidia-gpu-device-plugin",
+                "image": "gke.gcr.io/nvidia-gpu-device-plugin@sha256:00", "command": ["/usr/bin/nvidia-gpu-device-plugin", "-logtostderr"]}]}}}
+        }));
+        let f = classify(&d).unwrap();
+        assert_eq!(
+            (f.component, f.owner),
+            (Component::DevicePlugin, Owner::Gke)
+        );
+    }
+
+    #[test]
     fn recognises_gpu_operator_gfd_by_args() {
         let d = ds(json!({
             "metadata": {"name": "gpu-feature-discovery", "namespace": "gpu-operator",

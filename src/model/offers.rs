@@ -26,6 +26,8 @@ pub struct Offer {
     pub usable: bool,
     /// The node's `nvidia.com/gpu.product` label.
     pub product: Option<String>,
+    /// Slots of a shared device (time-slicing, MPS) rather than devices of their own.
+    pub shared: bool,
 }
 
 /// Every MIG device offer in the report.
@@ -55,6 +57,7 @@ pub fn offers(report: &Report) -> Vec<Offer> {
                 free: if usable { r.free } else { 0 },
                 usable,
                 product: node.gpu_product.clone(),
+                shared: r.sharing.is_some(),
             });
         }
     }

@@ -151,6 +151,12 @@ async fn plan_pod(
             if n == 1 { "" } else { "s" }
         ));
     }
+    if crate::mig::strategy::ResourceKind::parse(&place.resource).is_some_and(|k| k.is_shared()) {
+        msgs.note(format_args!(
+            "{} is a shared slot (time-slicing or MPS): the test pod shares its {} device with other pods",
+            place.resource, place.profile
+        ));
+    }
     // Tolerate the taints of the nodes that can take the pod (with --force and no such node,
     // of every GPU node, so only the resource decides).
     let targets: Vec<&NodeInfo> = snapshot

@@ -79,13 +79,17 @@ pub fn choose(
     for (_, _, p) in &profiles {
         // Mixed names the profile in the resource itself; prefer it when both exist.
         for s in [Strategy::Mixed, Strategy::Single] {
-            let fitting: Vec<&&Offer> = usable
+            let mut fitting: Vec<&&Offer> = usable
                 .iter()
                 .filter(|o| &o.profile == p && o.strategy == s && o.free >= count)
                 .collect();
             if fitting.is_empty() {
                 continue;
             }
+            // A device of its own before a shared slot of one; one resource name per pod.
+            fitting.sort_by_key(|o| o.shared);
+            let resource = fitting[0].resource.clone();
+            fitting.retain(|o| o.resource == resource);
             let products: BTreeSet<String> = usable
                 .iter()
                 .filter(|o| &o.profile == p && o.strategy == Strategy::Single)
@@ -94,7 +98,7 @@ pub fn choose(
             return Ok(Placement {
                 profile: p.clone(),
                 strategy: s,
-                resource: fitting[0].resource.clone(),
+                resource,
                 products: if s == Strategy::Single {
                     products.into_iter().collect()
                 } else {

@@ -70,7 +70,7 @@ pub fn problems(node: &NodeInfo, manager: &Manager<'_>, out: &mut Vec<Problem>) 
             "MIG_CONFIG_FAILED",
             Severity::Error,
             format!("the GPU Operator's MIG manager failed to apply layout {layout} (nvidia.com/mig.config.state=failed)"),
-            format!("{}; check that layout {layout} exists for this GPU in the manager's ConfigMap, then set {MIG_CONFIG_LABEL} to a valid layout to retry", logs_hint(name)),
+            format!("{}; check that layout {layout} exists for this GPU in the manager's ConfigMap and names its profiles as this driver does (7g.80gb against 7g.79gb fails, gpu-operator#351), then set {MIG_CONFIG_LABEL} to a valid layout to retry", logs_hint(name)),
         )),
         _ if !manager.paused.is_empty() => out.push(problem(
             "MIG_COMPONENTS_PAUSED",

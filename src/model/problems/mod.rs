@@ -112,7 +112,7 @@ pub fn diagnose(
     label_families(&seen, &mut out);
     overcommitted(resources, &mut out);
     plan_mismatch(node, strategy, resources, &mut out);
-    mig_not_enabled(&seen, &mut out);
+    mig_not_enabled(&seen, others, &mut out);
     other_resources(&seen, others, &mut out);
     out.sort_by_key(|p| p.severity);
     out
@@ -131,7 +131,7 @@ fn overcommitted(resources: &[ResourceReport], out: &mut Vec<Problem>) {
 
 /// MIG-capable GPUs exposed whole, unless the MIG manager is asked for a MIG layout (then it
 /// is on its way, or failed, which other findings say).
-fn mig_not_enabled(seen: &Seen<'_>, out: &mut Vec<Problem>) {
+fn mig_not_enabled(seen: &Seen<'_>, others: &[OtherResource], out: &mut Vec<Problem>) {
     let node = seen.node;
     let capable = node.labels.get(strategy::CAPABLE_LABEL).map(String::as_str) == Some("true");
     let product_mig = seen
@@ -139,10 +139,13 @@ fn mig_not_enabled(seen: &Seen<'_>, out: &mut Vec<Problem>) {
         .and_then(strategy::profile_of_product)
         .is_some();
     let layout = crate::model::strategy::mig_layout(node).is_some();
+    // Another plugin (InstaSlice, the DAS operator) carving MIG devices on demand.
+    let dynamic_mig = others.iter().any(|o| o.name.contains("mig"));
     if capable
         && !seen.exposes_mig
         && !product_mig
         && !layout
+        && !dynamic_mig
         && seen.strategy != Strategy::Single
         && crate::model::strategy::labelled_profiles(node).is_empty()
     {

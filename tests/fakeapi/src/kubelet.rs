@@ -44,6 +44,8 @@ pub(crate) fn nvidia_smi_list(
     let mut migs: Vec<String> = Vec::new();
     let mut whole = 0;
     for (name, n) in resources {
+        // A time-sliced slot (`.shared`) shows its device as an exclusive one does.
+        let name = name.strip_suffix(".shared").unwrap_or(name);
         if let Some(profile) = name.strip_prefix("nvidia.com/mig-") {
             migs.extend((0..*n).map(|_| profile.to_string()));
         } else if name == "nvidia.com/gpu" {
