@@ -79,6 +79,18 @@ impl Cluster {
     }
 }
 
+/// The HTTP status the API server answered, when `err` came from one.
+pub fn status_code(err: &Error) -> Option<u16> {
+    let mut current = std::error::Error::source(err);
+    while let Some(e) = current {
+        if let Some(kube::Error::Api(status)) = e.downcast_ref::<kube::Error>() {
+            return Some(status.code);
+        }
+        current = e.source();
+    }
+    None
+}
+
 /// Connects as kubectl would with the same flags and environment.
 pub async fn connect(options: &ConnectOptions) -> Result<Cluster> {
     let loaded = kubeconfig::load(options).await?;

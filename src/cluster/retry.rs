@@ -7,11 +7,15 @@ use std::time::Duration;
 use tower::retry::Policy;
 use tower::BoxError;
 
-/// Bounded exponential backoff: 200 ms, 400 ms, … capped at 5 s, five retries.
+/// Bounded exponential backoff: 200 ms, 400 ms, … capped at 5 s; five retries of failures,
+/// ten of throttling.
 #[derive(Clone, Debug)]
 pub struct Retry {
     attempt: u32,
     max_retries: u32,
+    /// Throttling (429) is the server asking to come back later, not failing: client-go
+    /// retries it up to ten times.
+    max_throttle_retries: u32,
     base: Duration,
     cap: Duration,
 }
@@ -21,6 +25,7 @@ impl Default for Retry {
         Retry {
             attempt: 0,
             max_retries: 5,
+            max_throttle_retries: 10,
             base: Duration::from_millis(200),
             cap: Duration::from_secs(5),
         }
@@ -120,7 +125,13 @@ impl<Res> Policy<Request<Body>, Response<Res>, BoxError> for Retry {
         req: &mut Request<Body>,
         result: &mut Result<Response<Res>, BoxError>,
     ) -> Option<Self::Future> {
-        if self.attempt >= self.max_retries {
+        let throttled = matches!(result, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
+        let limit = if throttled {
+            self.max_throttle_retries
+        } else {
+            self.max_retries
+        };
+        if self.attempt >= limit {
             return None;
         }
         let delay = self.delay_for(req.method(), result)?;

@@ -5,7 +5,6 @@ use super::complete::Candidate;
 use crate::cluster::ConnectOptions;
 use crate::cluster::{self, fold_list, Cluster, Op};
 use crate::mig::strategy;
-use crate::model::capacity;
 use crate::model::node::{NodeInfo, RawNode};
 use crate::model::offers::{self, Offer};
 use crate::snapshot::live::{self, is_gpu_node};
@@ -111,7 +110,7 @@ fn node_help(node: &NodeInfo) -> String {
 
 async fn offers(cluster: &Cluster) -> Option<Vec<Offer>> {
     let snapshot = live::snapshot(cluster, &[], None, false).await.ok()?;
-    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let report = snapshot.report();
     Some(offers::offers(&report))
 }
 

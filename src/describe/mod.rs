@@ -6,7 +6,7 @@ use crate::cluster;
 use crate::cluster::ConnectOptions;
 use crate::error::{Error, Result};
 use crate::k8s::selector::Selector;
-use crate::model::capacity::{self, Usage};
+use crate::model::capacity::Usage;
 use crate::model::node::NodeInfo;
 use crate::output::messages::Messages;
 use crate::output::{self, style::Style, Format};
@@ -75,7 +75,10 @@ pub async fn run(
     } else {
         from_files(args, selector.as_ref(), msgs)?
     };
-    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let report = snapshot.report();
+    if let Some(why) = &report.dra_unavailable {
+        msgs.note(why);
+    }
     match args.output {
         Format::Table | Format::Wide => {
             if report.nodes.is_empty() && snapshot.missing.is_empty() {
@@ -139,6 +142,7 @@ fn from_files(
         .cloned()
         .collect();
     missing.dedup();
+    let dra_nodes = crate::model::dra::dra_nodes(&capture.dra);
     let nodes: Vec<NodeInfo> = capture
         .nodes
         .into_iter()
@@ -146,7 +150,8 @@ fn from_files(
             if !args.nodes.is_empty() {
                 return args.nodes.contains(&n.name);
             }
-            selector.is_none_or(|s| s.matches(&n.labels)) && (args.all || collect::is_gpu_node(n))
+            selector.is_none_or(|s| s.matches(&n.labels))
+                && (args.all || collect::is_gpu_node(n) || dra_nodes.contains(&n.name))
         })
         .collect();
     let mut usage = Usage::for_nodes(nodes.iter().map(|n| n.name.as_str()));
@@ -154,6 +159,8 @@ fn from_files(
         usage.add(pod);
     }
     Ok(collect::Snapshot {
+        dra: capture.dra,
+        reasons: capture.reasons,
         nodes,
         usage,
         missing,

@@ -22,7 +22,9 @@ pub fn render(report: &Report, wide: bool, style: Style) -> String {
         );
     }
     out.push_str(&sharing_notes(report));
+    out.push_str(&dra_notes(report));
     out.push_str(&problems(report, style));
+    out.push_str(&pending_claims(report));
     out.push_str(&crate::model::tables::summary(report));
     out
 }
@@ -130,6 +132,48 @@ fn pods_cell(r: &ResourceReport) -> String {
             n - 2
         ),
     }
+}
+
+/// Which rows are DRA devices, and what FREE means for devices carved on demand.
+fn dra_notes(report: &Report) -> String {
+    let rows = report.nodes.iter().flat_map(|n| &n.resources);
+    let (mut dra, mut carved) = (false, false);
+    for r in rows {
+        if let Some(d) = &r.dra {
+            dra = true;
+            carved |= d.partitionable;
+        }
+    }
+    let mut out = String::new();
+    if dra {
+        out.push_str("+ mig.nvidia.com/* and gpu.nvidia.com rows are DRA devices (ResourceSlices of NVIDIA's DRA driver), requested through ResourceClaims\n");
+    }
+    if carved {
+        out.push_str("+ devices carved on demand (dynamic MIG): CAPACITY counts the possible placements, FREE how many more fit the free slices now\n");
+    }
+    out
+}
+
+/// DRA claims still waiting for a device, with the scheduler's reason.
+fn pending_claims(report: &Report) -> String {
+    if report.pending_claims.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nPending DRA claims:\n");
+    for c in &report.pending_claims {
+        let pod = c
+            .pod
+            .as_deref()
+            .map(|p| format!(" (pod {p})"))
+            .unwrap_or_default();
+        let reason = c.reason.as_deref().unwrap_or("not allocated yet");
+        out.push_str(&format!(
+            "  {}{pod}: {}: {reason}\n",
+            c.claim,
+            c.classes.join(", ")
+        ));
+    }
+    out
 }
 
 /// One line per shared resource: the devices behind its slots.

@@ -2,6 +2,7 @@
 //! and free, who holds it, and (in `problems`) what looks wrong. Pure: no I/O, no printing.
 
 use crate::mig::strategy::{self, Strategy, GPU_RESOURCE};
+use crate::model::dra::Inventory;
 use crate::model::node::{NodeInfo, PodUsage};
 use crate::model::problems::{self};
 use std::collections::{BTreeMap, HashMap};
@@ -60,11 +61,26 @@ impl Usage {
 
 /// Builds the report for these nodes (in name order) from the folded usage.
 pub fn report(nodes: &[NodeInfo], usage: &Usage) -> Report {
+    report_with_dra(nodes, usage, &Inventory::default(), &HashMap::new())
+}
+
+/// Builds the report with the devices DRA publishes beside the device plugin's resources;
+/// `reasons` has the scheduler's word for pods waiting on a claim.
+pub fn report_with_dra(
+    nodes: &[NodeInfo],
+    usage: &Usage,
+    dra: &Inventory,
+    reasons: &HashMap<String, String>,
+) -> Report {
     let empty = BTreeMap::new();
+    let dra_rows = crate::model::dra::rows_by_node(dra);
     let mut reports: Vec<NodeReport> = nodes
         .iter()
         .map(|n| {
             let mut report = node_report(n, usage.per_node.get(&n.name).unwrap_or(&empty));
+            if let Some(rows) = dra_rows.get(&n.name) {
+                add_dra(&mut report, n, dra, rows);
+            }
             let pods = usage
                 .malformed
                 .get(&n.name)
@@ -82,7 +98,29 @@ pub fn report(nodes: &[NodeInfo], usage: &Usage) -> Report {
     Report {
         nodes: reports,
         summary,
+        pending_claims: crate::model::dra_report::pending(dra, reasons),
+        dra_unavailable: dra.unavailable.clone(),
     }
+}
+
+/// Adds a node's DRA rows, their problems, and drops the device-plugin findings that only meant
+/// "no devices" when DRA serves them.
+fn add_dra(
+    report: &mut NodeReport,
+    node: &NodeInfo,
+    dra: &Inventory,
+    rows: &[crate::model::dra::ProfileRow],
+) {
+    use crate::model::dra_report;
+    let found = dra_report::problems(&node.name, dra, &report.resources, rows);
+    if rows.iter().any(|r| r.listed > 0) {
+        report
+            .problems
+            .retain(|p| !matches!(p.code, "DEVICES_NOT_ADVERTISED" | "MIG_NOT_ENABLED"));
+    }
+    report.resources.extend(dra_report::resources(rows));
+    report.problems.extend(found);
+    report.problems.sort_by_key(|p| p.severity);
 }
 
 fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -> NodeReport {
@@ -148,6 +186,8 @@ fn resources(
                 free: allocatable.saturating_sub(requested).max(0),
                 pods,
                 sharing: crate::model::sharing::sharing(node, name, allocatable),
+                source: Default::default(),
+                dra: None,
             }
         })
         .collect()

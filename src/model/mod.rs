@@ -2,6 +2,8 @@
 //! resource, with what looks wrong. Pure: no I/O, no printing.
 
 pub mod capacity;
+pub mod dra;
+pub mod dra_report;
 pub mod node;
 pub mod offers;
 pub mod problems;

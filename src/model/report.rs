@@ -7,11 +7,54 @@ use serde::Serialize;
 
 /// The whole report, in the documented JSON/YAML schema.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// One entry per node, by name.
     pub nodes: Vec<NodeReport>,
     /// Cluster totals per resource (and profile).
     pub summary: Vec<SummaryRow>,
+    /// DRA claims for NVIDIA devices that no device was allocated to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_claims: Vec<PendingClaim>,
+    /// Why DRA devices are not shown, when they could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dra_unavailable: Option<String>,
+}
+
+/// A DRA claim still waiting for a device.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingClaim {
+    /// `namespace/name`.
+    pub claim: String,
+    /// The pod waiting for it, if known.
+    pub pod: Option<String>,
+    /// The device classes it asks for.
+    pub classes: Vec<String>,
+    /// The scheduler's reason, when it gave one.
+    pub reason: Option<String>,
+}
+
+/// Where a resource's devices are published.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceSource {
+    /// A device plugin's extended resource in the node's allocatable.
+    #[default]
+    DevicePlugin,
+    /// Dynamic Resource Allocation: devices in ResourceSlices, handed out by claims.
+    Dra,
+}
+
+/// What a DRA resource row adds.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DraDetail {
+    /// Devices carved on demand from shared counters (dynamic MIG): `free` is how many more of
+    /// this profile the free counters allow at once.
+    pub partitionable: bool,
+    /// The devices claims hold: device, UUID, parent GPU, claim and pods.
+    pub devices: Vec<crate::model::dra::Held>,
 }
 
 /// A node's MIG picture.
@@ -69,6 +112,11 @@ pub struct ResourceReport {
     /// How its devices are shared (time-slicing, MPS); absent for devices of their own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sharing: Option<Sharing>,
+    /// `device-plugin` or `dra`.
+    pub source: DeviceSource,
+    /// DRA details (devices held, partitionable); absent for device-plugin resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dra: Option<DraDetail>,
 }
 
 /// A GPU resource describe does not model, with what the node advertises of it.

@@ -10,7 +10,6 @@ use crate::cluster::ConnectOptions;
 use crate::cluster::{self, Op};
 use crate::error::{Error, Result};
 use crate::mig::strategy::Strategy;
-use crate::model::capacity;
 use crate::model::node::{NodeInfo, Taint};
 use crate::output::messages::Messages;
 use crate::output::{self, DryRun, ObjectFormat};
@@ -129,7 +128,7 @@ async fn plan_pod(
             "node {node:?} not found; check the name with kubectl get nodes"
         )));
     }
-    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let report = snapshot.report();
     let offers = placement::offers(&report);
     if let (Some(node), true, false) = (&args.node, offers.is_empty(), args.force) {
         return Err(Error::failed(format!(
@@ -256,7 +255,7 @@ async fn spec_from_cluster(
             return None;
         }
     };
-    let report = capacity::report(&snapshot.nodes, &snapshot.usage);
+    let report = snapshot.report();
     let offers = placement::offers(&report);
     let mut place = placement::choose(&offers, Some(profile), 0, Some(strategy)).ok()?;
     place.nodes = offers

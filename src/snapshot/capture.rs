@@ -16,6 +16,10 @@ pub struct Capture {
     pub nodes: Vec<NodeInfo>,
     /// Every Pod found (each once).
     pub pods: Vec<PodUsage>,
+    /// DRA ResourceSlices and ResourceClaims found.
+    pub dra: crate::model::dra::Inventory,
+    /// The scheduler's reason for each pending pod (`namespace/name`).
+    pub reasons: std::collections::HashMap<String, String>,
     /// Objects found more than once (overlapping files), as `node/name`: counted once.
     pub duplicates: Vec<String>,
     seen: HashSet<String>,
@@ -201,7 +205,7 @@ fn add_json(raw: &RawValue, list_kind: Option<&str>, capture: &mut Capture) -> R
     };
     let kind = doc.kind.as_deref().or(list_kind).unwrap_or_default();
     match kind {
-        "Node" | "Pod" => {
+        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" => {
             let value: serde_json::Value =
                 serde_json::from_str(raw.get()).map_err(|e| malformed(&e))?;
             add_object(kind, value, capture)
@@ -238,7 +242,7 @@ fn add_value(
         .or_else(|| list_kind.map(str::to_string))
         .unwrap_or_default();
     match kind.as_str() {
-        "Node" | "Pod" => add_object(&kind, value, capture),
+        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" => add_object(&kind, value, capture),
         _ => {
             let inner = kind.strip_suffix("List").filter(|k| !k.is_empty());
             if let serde_json::Value::Array(items) = value["items"].take() {
@@ -272,9 +276,33 @@ fn add_object(kind: &str, value: serde_json::Value, capture: &mut Capture) -> Re
         "Node" => capture
             .nodes
             .push(NodeInfo::from(decode::<RawNode>(value)?)),
-        _ => capture.pods.push(PodUsage::from(decode::<RawPod>(value)?)),
+        "ResourceSlice" => capture.dra.slices.extend(super::dra::slice(&value)),
+        "ResourceClaim" => capture.dra.claims.extend(super::dra::claim(&value)),
+        _ => {
+            record_pending(&value, capture);
+            capture.pods.push(PodUsage::from(decode::<RawPod>(value)?));
+        }
     }
     Ok(())
+}
+
+/// A pod the scheduler cannot place: its reason, for the DRA claims it waits on.
+fn record_pending(pod: &serde_json::Value, capture: &mut Capture) {
+    let conditions = pod["status"]["conditions"].as_array();
+    let reason = conditions
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "PodScheduled" && c["status"] == "False")
+        .and_then(|c| c["message"].as_str());
+    if let Some(reason) = reason {
+        let meta = &pod["metadata"];
+        let key = format!(
+            "{}/{}",
+            meta["namespace"].as_str().unwrap_or_default(),
+            meta["name"].as_str().unwrap_or_default()
+        );
+        capture.reasons.insert(key, crate::text::one_line(reason));
+    }
 }
 
 impl Capture {

@@ -31,6 +31,17 @@ pub struct Snapshot {
     pub usage: Usage,
     /// Named nodes that do not exist.
     pub missing: Vec<String>,
+    /// DRA slices and claims.
+    pub dra: crate::model::dra::Inventory,
+    /// The scheduler's reason for pods waiting on a DRA claim (`namespace/name`).
+    pub reasons: std::collections::HashMap<String, String>,
+}
+
+impl Snapshot {
+    /// The report of these nodes, pods and DRA devices.
+    pub fn report(&self) -> crate::model::capacity::Report {
+        crate::model::capacity::report_with_dra(&self.nodes, &self.usage, &self.dra, &self.reasons)
+    }
 }
 
 /// Whether describe or run reads a node label: GFD's `nvidia.com/*` labels except CUDA versions
@@ -91,18 +102,24 @@ pub async fn snapshot(
     selector: Option<&str>,
     all: bool,
 ) -> Result<Snapshot> {
+    // DRA first: its nodes count as GPU nodes even without NVIDIA labels or resources.
+    let dra = super::dra::read(cluster).await;
+    let dra_nodes = crate::model::dra::dra_nodes(&dra);
     let (nodes, missing, listed) = if names.is_empty() {
-        let (nodes, total) = list_nodes(cluster, selector, all).await?;
+        let (nodes, total) = list_nodes(cluster, selector, all, &dra_nodes).await?;
         (nodes, Vec::new(), total)
     } else {
         let (nodes, missing) = get_nodes(cluster, names).await?;
         (nodes, missing, usize::MAX)
     };
     let usage = usage(cluster, &nodes, listed).await?;
+    let reasons = super::dra::pending_reasons(cluster, &dra.claims).await;
     Ok(Snapshot {
         nodes,
         usage,
         missing,
+        dra,
+        reasons,
     })
 }
 
@@ -111,13 +128,14 @@ pub async fn gpu_nodes(
     cluster: &Cluster,
     selector: Option<&str>,
 ) -> Result<(Vec<NodeInfo>, usize)> {
-    list_nodes(cluster, selector, false).await
+    list_nodes(cluster, selector, false, &[]).await
 }
 
 async fn list_nodes(
     cluster: &Cluster,
     selector: Option<&str>,
     all: bool,
+    dra_nodes: &[String],
 ) -> Result<(Vec<NodeInfo>, usize)> {
     let mut params = ListParams::default().limit(PAGE);
     if let Some(s) = selector {
@@ -132,7 +150,7 @@ async fn list_nodes(
         |(nodes, total), raw| {
             *total += 1;
             let node = NodeInfo::from(raw);
-            if all || is_gpu_node(&node) {
+            if all || is_gpu_node(&node) || dra_nodes.binary_search(&node.name).is_ok() {
                 nodes.push(keep_labels(node));
             }
         },

@@ -1,4 +1,5 @@
 //! Reading the nodes and pods a report is made of: from a live cluster, or from capture files.
 
 pub mod capture;
+pub mod dra;
 pub mod live;

@@ -9,6 +9,7 @@ mod captures;
 mod cli;
 mod completion;
 mod describe;
+mod dra;
 mod fidelity;
 mod install;
 mod krew;
