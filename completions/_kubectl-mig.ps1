@@ -86,6 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the pod when it ends')
+            [CompletionResult]::new('--dra', '--dra', [CompletionResultType]::ParameterName, 'Ask for the MIG device through a DRA claim (NVIDIA''s DRA driver, class mig.nvidia.com) instead of an extended resource; chosen by itself when only DRA nodes offer the profile')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Create the pod even when no node seems to offer the profile')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

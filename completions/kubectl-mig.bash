@@ -451,7 +451,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__run)
-            opts="-o -n -v -h --profile --count --node --strategy --image --dry-run --output --keep --timeout --toleration --force --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-o -n -v -h --profile --count --node --strategy --image --dry-run --output --keep --timeout --toleration --dra --force --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

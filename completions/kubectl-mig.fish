@@ -78,6 +78,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s n -l nam
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l keep -d 'Keep the pod when it ends'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l dra -d 'Ask for the MIG device through a DRA claim (NVIDIA\'s DRA driver, class mig.nvidia.com) instead of an extended resource; chosen by itself when only DRA nodes offer the profile'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l force -d 'Create the pod even when no node seems to offer the profile'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand install" -l strategy -d 'MIG strategy for the device plugin and GFD' -r -f -a "single\t'Every MIG device is advertised as nvidia.com/gpu (one profile per node)'

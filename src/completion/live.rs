@@ -193,6 +193,7 @@ mod tests {
     fn offer(node: &str, profile: &str, strategy: Strategy, free: i64) -> Offer {
         Offer {
             shared: false,
+            dra: false,
             node: node.into(),
             profile: profile.into(),
             strategy,

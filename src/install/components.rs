@@ -23,6 +23,8 @@ pub enum Component {
     NfdWorker,
     /// The GPU Operator's MIG manager (applies nvidia.com/mig.config layouts).
     MigManager,
+    /// NVIDIA's DRA driver's kubelet plugin (publishes GPUs and MIG devices in ResourceSlices).
+    DraKubeletPlugin,
 }
 
 impl fmt::Display for Component {
@@ -32,6 +34,7 @@ impl fmt::Display for Component {
             Component::GpuFeatureDiscovery => "gpu-feature-discovery",
             Component::NfdWorker => "nfd-worker",
             Component::MigManager => "mig-manager",
+            Component::DraKubeletPlugin => "dra-kubelet-plugin",
         })
     }
 }
@@ -126,6 +129,12 @@ fn component_of(name: &str, c: &Container) -> Option<Component> {
     // NVIDIA's chart runs a config-manager sidecar from the same image in both DaemonSets.
     if cmd.contains("config-manager") {
         return None;
+    }
+    // kubernetes-sigs/dra-driver-nvidia-gpu (formerly NVIDIA/k8s-dra-driver-gpu): the
+    // `<chart>-kubelet-plugin` DaemonSet runs its `gpus` container from the driver's image.
+    if image.contains("dra-driver-nvidia") || image.contains("k8s-dra-driver") {
+        return (name.contains("kubelet-plugin") || cmd.contains("gpu-kubelet-plugin"))
+            .then_some(Component::DraKubeletPlugin);
     }
     if cmd.contains("gpu-feature-discovery") || image.contains("gpu-feature-discovery") {
         return Some(Component::GpuFeatureDiscovery);

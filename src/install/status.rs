@@ -40,6 +40,10 @@ struct StatusReport {
     components: Vec<Found>,
     gpu_nodes: Vec<String>,
     nodes_without_device_plugin: Vec<String>,
+    /// Nodes where NVIDIA's DRA driver's kubelet plugin runs (ready).
+    dra_nodes: Vec<String>,
+    /// NVIDIA's DRA DeviceClasses (`gpu.nvidia.com`, `mig.nvidia.com`, ...).
+    dra_device_classes: Vec<String>,
     problems: Vec<Problem>,
 }
 
@@ -53,23 +57,31 @@ pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write
     let nodes = live::gpu_nodes(&cluster, None).await?.0;
     let advertised = advertised_devices(&nodes);
     let gpu_nodes: Vec<String> = nodes.into_iter().map(|n| n.name).collect();
-    let mut served = BTreeSet::new();
-    for dp in components
-        .iter()
-        .filter(|c| c.component == Component::DevicePlugin)
-    {
-        served.extend(ready_pod_nodes(&cluster, dp).await?);
-    }
+    let served = ready_nodes_of(&cluster, &components, Component::DevicePlugin).await?;
+    let dra = ready_nodes_of(&cluster, &components, Component::DraKubeletPlugin).await?;
+    // A node whose GPUs DRA serves needs no device plugin.
     let without: Vec<String> = gpu_nodes
         .iter()
-        .filter(|n| !served.contains(*n))
+        .filter(|n| !served.contains(*n) && !dra.contains(*n))
         .cloned()
         .collect();
-    let problems = diagnose(&components, &without, &advertised);
+    let both: Vec<String> = served.intersection(&dra).cloned().collect();
+    let classes = dra_device_classes(&cluster).await;
+    let mut problems = diagnose(&components, &without, &advertised);
+    if !both.is_empty() {
+        problems.insert(0, problem(
+            "DRA_AND_DEVICE_PLUGIN",
+            Severity::Error,
+            format!("the NVIDIA device plugin and NVIDIA's DRA driver both run on {}: both publish the same GPUs, so the scheduler can hand one GPU to two pods", both.join(", ")),
+            "serve each node one way: keep the device plugin's DaemonSet off DRA nodes (node selector), or the DRA kubelet plugin off device-plugin nodes".into(),
+        ));
+    }
     let report = StatusReport {
         components,
         gpu_nodes,
         nodes_without_device_plugin: without,
+        dra_nodes: dra.into_iter().collect(),
+        dra_device_classes: classes,
         problems,
     };
     match args.output {
@@ -79,6 +91,45 @@ pub async fn run(global: &ConnectOptions, args: &StatusArgs, out: &mut dyn Write
             out.write_all(text.as_bytes()).map_err(output::io_error)
         }
     }
+}
+
+/// The nodes where the ready pods of every `component` DaemonSet run.
+async fn ready_nodes_of(
+    cluster: &Cluster,
+    components: &[Found],
+    component: Component,
+) -> Result<BTreeSet<String>> {
+    let mut nodes = BTreeSet::new();
+    for ds in components.iter().filter(|c| c.component == component) {
+        nodes.extend(ready_pod_nodes(cluster, ds).await?);
+    }
+    Ok(nodes)
+}
+
+/// NVIDIA's DRA DeviceClasses, when the cluster serves DRA and they may be listed.
+async fn dra_device_classes(cluster: &Cluster) -> Vec<String> {
+    use kube::api::{ApiResource, DynamicObject};
+    for version in ["v1", "v1beta2"] {
+        let ar = ApiResource {
+            group: "resource.k8s.io".into(),
+            version: version.into(),
+            api_version: format!("resource.k8s.io/{version}"),
+            kind: "DeviceClass".into(),
+            plural: "deviceclasses".into(),
+        };
+        let api: Api<DynamicObject> = Api::all_with(cluster.client.clone(), &ar);
+        if let Ok(list) = api.list(&ListParams::default()).await {
+            let mut names: Vec<String> = list
+                .items
+                .into_iter()
+                .filter_map(|c| c.metadata.name)
+                .filter(|n| n.ends_with(".nvidia.com"))
+                .collect();
+            names.sort();
+            return names;
+        }
+    }
+    Vec::new()
 }
 
 async fn ready_pod_nodes(cluster: &Cluster, ds: &Found) -> Result<Vec<String>> {
@@ -137,6 +188,10 @@ fn plugin_count_problems(components: &[Found], advertised: &Advertised) -> Vec<P
     let mut out = Vec::new();
     let of = |k: Component| components.iter().filter(move |c| c.component == k);
     let plugins: Vec<&Found> = of(Component::DevicePlugin).collect();
+    if plugins.is_empty() && of(Component::DraKubeletPlugin).next().is_some() {
+        // GPUs served through DRA need no device plugin.
+        return out;
+    }
     if plugins.is_empty() && advertised.nodes > 0 {
         let total: i64 = advertised.per_resource.values().sum();
         let names: Vec<String> = advertised
@@ -265,6 +320,17 @@ fn render_table(report: &StatusReport, wide: bool) -> String {
         text.push_str(&table.render());
     }
     text.push_str(&format!("\nGPU nodes: {}", report.gpu_nodes.len()));
+    if !report.dra_nodes.is_empty() || !report.dra_device_classes.is_empty() {
+        text.push_str(&format!(
+            ", {} served through DRA (device classes: {})",
+            report.dra_nodes.len(),
+            if report.dra_device_classes.is_empty() {
+                "none".to_string()
+            } else {
+                report.dra_device_classes.join(", ")
+            }
+        ));
+    }
     if !report.nodes_without_device_plugin.is_empty() {
         text.push_str(&format!(
             ", {} without a ready device plugin pod",

@@ -28,6 +28,8 @@ pub struct Offer {
     pub product: Option<String>,
     /// Slots of a shared device (time-slicing, MPS) rather than devices of their own.
     pub shared: bool,
+    /// A DRA device class (`mig.nvidia.com/<profile>`), requested through a claim.
+    pub dra: bool,
 }
 
 /// Every MIG device offer in the report.
@@ -36,7 +38,13 @@ pub fn offers(report: &Report) -> Vec<Offer> {
     for node in &report.nodes {
         let usable = node.schedulable && node.ready != Some(false);
         for r in &node.resources {
+            // DRA classes name the profile in the request, as the mixed strategy's resources do.
+            let dra_profile = r.dra.as_ref().and(r.profile.clone());
             let (profile, strategy) = match strategy::profile_of_resource(&r.name) {
+                _ if r.dra.is_some() => match dra_profile {
+                    Some(p) => (p, Strategy::Mixed),
+                    None => continue,
+                },
                 Some(p) => (p.to_string(), Strategy::Mixed),
                 None if node.strategy == Strategy::Single => match r.profile.as_deref() {
                     Some(p) => (p.to_string(), Strategy::Single),
@@ -58,6 +66,7 @@ pub fn offers(report: &Report) -> Vec<Offer> {
                 usable,
                 product: node.gpu_product.clone(),
                 shared: r.sharing.is_some(),
+                dra: r.dra.is_some(),
             });
         }
     }

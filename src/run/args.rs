@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// Extra toleration KEY[=VALUE]:EFFECT (repeatable).
     #[arg(long = "toleration", value_name = "KEY[=VALUE]:EFFECT")]
     pub tolerations: Vec<String>,
+    /// Ask for the MIG device through a DRA claim (NVIDIA's DRA driver, class mig.nvidia.com)
+    /// instead of an extended resource; chosen by itself when only DRA nodes offer the profile.
+    #[arg(long)]
+    pub dra: bool,
     /// Create the pod even when no node seems to offer the profile.
     #[arg(long)]
     pub force: bool,

@@ -16,7 +16,7 @@ use std::io::Write;
 /// Creates the pod, follows it to its end, and deletes it whatever happens (unless --keep).
 pub async fn execute(
     cluster: &Cluster,
-    pod: Pod,
+    objects: super::claim::Objects,
     args: &RunArgs,
     offers: &[placement::Offer],
     place: &Placement,
@@ -28,10 +28,19 @@ pub async fn execute(
     // Listen before creating: a Ctrl-C during the create is acted on once the pod exists.
     let mut interrupts = signals::Interrupts::arm();
     let autoscaler = has_cluster_autoscaler(cluster).await;
-    let created = api
-        .create(&PostParams::default(), &pod)
-        .await
-        .map_err(|e| create_error(cluster, e))?;
+    let template = match &objects.template {
+        Some(t) => Some(super::dra_io::create_template(cluster, t, false).await?),
+        None => None,
+    };
+    let created = match api.create(&PostParams::default(), &objects.pod).await {
+        Ok(pod) => pod,
+        Err(e) => {
+            if let Some(t) = &template {
+                super::dra_io::delete_template(cluster, t, msgs).await;
+            }
+            return Err(create_error(cluster, e));
+        }
+    };
     let name = created.name_any();
     msgs.say(format_args!(
         "pod/{name} created in namespace {ns}, requesting {} × {}",
@@ -57,10 +66,26 @@ pub async fn execute(
         msgs.say(format_args!(
             "pod/{name} kept; delete it with: kubectl delete pod {name} -n {ns}"
         ));
+        if template.is_some() {
+            msgs.say(format_args!(
+                "resourceclaimtemplate/{name} kept; delete it with: kubectl delete resourceclaimtemplate {name} -n {ns}"
+            ));
+        }
         return outcome;
     }
+    let cleaned = async {
+        cleanup(cluster, &api, &created, msgs).await;
+        if let Some(t) = &template {
+            let version = t["apiVersion"]
+                .as_str()
+                .and_then(|v| v.strip_prefix("resource.k8s.io/"))
+                .unwrap_or("v1");
+            super::dra_io::delete_claims_of(cluster, &created, version, msgs).await;
+            super::dra_io::delete_template(cluster, t, msgs).await;
+        }
+    };
     tokio::select! {
-        () = cleanup(cluster, &api, &created, msgs) => outcome,
+        () = cleaned => outcome,
         code = interrupts.next() => Err(Error::Exit {
             code,
             message: format!(

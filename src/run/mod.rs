@@ -1,6 +1,8 @@
 //! `kubectl mig run`: generate or run a test pod with the resource name that fits the strategy.
 
 mod args;
+mod claim;
+mod dra_io;
 mod execute;
 mod follow;
 mod placement;
@@ -17,7 +19,6 @@ use crate::snapshot::live;
 pub use args::{RunArgs, EXAMPLES};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, PostParams};
-use kube::ResourceExt;
 use placement::{NoPlacement, Placement};
 use pod::TestPod;
 use std::io::Write;
@@ -47,18 +48,18 @@ pub async fn run(
                 offline_spec(args, strategy, profile, namespace, tolerations, msgs)
             }
         };
-        return print_pod(out, args.output, &pod::build(&spec));
+        return print_objects(out, args.output, &claim::Objects::build(&spec));
     }
     let cluster = cluster::connect(global).await?;
     let planned = plan_pod(&cluster, args, extra, msgs).await?;
-    let pod = pod::build(&planned.spec);
+    let objects = claim::Objects::build(&planned.spec);
     match dry_run {
-        Some(DryRun::Client) => print_pod(out, args.output, &pod),
-        Some(DryRun::Server) => server_dry_run(&cluster, args, &pod, out).await,
+        Some(DryRun::Client) => print_objects(out, args.output, &objects),
+        Some(DryRun::Server) => server_dry_run(&cluster, args, &objects, out).await,
         None => {
             execute::execute(
                 &cluster,
-                pod,
+                objects,
                 args,
                 &planned.offers,
                 &planned.place,
@@ -129,7 +130,10 @@ async fn plan_pod(
         )));
     }
     let report = snapshot.report();
-    let offers = placement::offers(&report);
+    let mut offers = placement::offers(&report);
+    if args.dra {
+        offers.retain(|o| o.dra);
+    }
     if let (Some(node), true, false) = (&args.node, offers.is_empty(), args.force) {
         return Err(Error::failed(format!(
             "node {node} offers no MIG device; pick a node that does (kubectl mig describe lists them)"
@@ -170,7 +174,12 @@ async fn plan_pod(
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra);
     let spec = TestPod {
-        name: pod_name(args, args.dry_run.0),
+        // A claim template is named like its pod, so the name is picked here, not by the server.
+        name: match place.dra {
+            true => args.name.clone().or_else(|| Some(pod::generated_name())),
+            false => pod_name(args, args.dry_run.0),
+        },
+        dra: place.dra,
         namespace: cluster.namespace.clone(),
         image: args.image.clone(),
         command: command(args),
@@ -188,26 +197,38 @@ async fn plan_pod(
     })
 }
 
-/// `--dry-run=server`: the API server validates the pod and stores nothing.
+/// `--dry-run=server`: the API server validates the objects and stores nothing.
 async fn server_dry_run(
     cluster: &cluster::Cluster,
     args: &RunArgs,
-    pod: &Pod,
+    objects: &claim::Objects,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let mut accepted = Vec::new();
+    if let Some(template) = &objects.template {
+        accepted.push(dra_io::create_template(cluster, template, true).await?);
+    }
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let params = PostParams {
         dry_run: true,
         ..Default::default()
     };
-    let accepted = api
-        .create(&params, pod)
+    let pod = api
+        .create(&params, &objects.pod)
         .await
         .map_err(|e| cluster.error(e, Op::new("create", "pods").in_ns(&cluster.namespace)))?;
+    accepted.push(serde_json::to_value(pod).unwrap_or_default());
     match args.output {
-        Some(_) => print_pod(out, args.output, &accepted),
-        None => writeln!(out, "pod/{} created (server dry run)", accepted.name_any())
-            .map_err(output::io_error),
+        Some(format) => output::write_objects(out, format, &accepted),
+        None => {
+            for v in &accepted {
+                let kind = v["kind"].as_str().unwrap_or("object").to_lowercase();
+                let name = v["metadata"]["name"].as_str().unwrap_or_default();
+                writeln!(out, "{kind}/{name} created (server dry run)")
+                    .map_err(output::io_error)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -271,6 +292,7 @@ async fn spec_from_cluster(
     let mut tolerations = placement::tolerations_for(&targets);
     tolerations.extend(extra.iter().cloned());
     Some(TestPod {
+        dra: place.dra,
         name: pod_name(args, Some(DryRun::Client)),
         namespace: cluster.namespace.clone(),
         image: args.image.clone(),
@@ -303,11 +325,15 @@ fn offline_spec(
         Vec::new()
     };
     TestPod {
+        dra: args.dra,
         name: pod_name(args, Some(DryRun::Client)),
         namespace,
         image: args.image.clone(),
         command: command(args),
-        resource: strategy.resource_for(profile),
+        resource: match args.dra {
+            true => format!("{}/{profile}", crate::model::dra::MIG_CLASS),
+            false => strategy.resource_for(profile),
+        },
         count: args.count,
         node: None,
         products,
@@ -346,7 +372,11 @@ fn forced(
         Vec::new()
     };
     Ok(Placement {
-        resource: strategy.resource_for(&profile),
+        dra: args.dra,
+        resource: match args.dra {
+            true => format!("{}/{profile}", crate::model::dra::MIG_CLASS),
+            false => strategy.resource_for(&profile),
+        },
         profile,
         strategy,
         products,
@@ -354,8 +384,10 @@ fn forced(
     })
 }
 
-fn print_pod(out: &mut dyn Write, format: Option<ObjectFormat>, pod: &Pod) -> Result<()> {
-    let value = serde_json::to_value(pod)
-        .map_err(|e| Error::failed(format!("cannot encode the pod: {e}")))?;
-    output::write_objects(out, format.unwrap_or(ObjectFormat::Yaml), &[value])
+fn print_objects(
+    out: &mut dyn Write,
+    format: Option<ObjectFormat>,
+    objects: &claim::Objects,
+) -> Result<()> {
+    output::write_objects(out, format.unwrap_or(ObjectFormat::Yaml), &objects.values())
 }

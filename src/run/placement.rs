@@ -20,6 +20,8 @@ pub struct Placement {
     pub products: Vec<String>,
     /// Nodes that can take it now (free ≥ count).
     pub nodes: Vec<String>,
+    /// Through a DRA claim (`mig.nvidia.com`) rather than an extended resource.
+    pub dra: bool,
 }
 
 /// Why no placement could be made (the message lists what the cluster offers), and what to do.
@@ -86,8 +88,9 @@ pub fn choose(
             if fitting.is_empty() {
                 continue;
             }
-            // A device of its own before a shared slot of one; one resource name per pod.
-            fitting.sort_by_key(|o| o.shared);
+            // A device of its own before a shared slot of one, the device plugin's before DRA's;
+            // one resource name per pod.
+            fitting.sort_by_key(|o| (o.shared, o.dra));
             let resource = fitting[0].resource.clone();
             fitting.retain(|o| o.resource == resource);
             let products: BTreeSet<String> = usable
@@ -96,6 +99,7 @@ pub fn choose(
                 .filter_map(|o| o.product.clone())
                 .collect();
             return Ok(Placement {
+                dra: fitting[0].dra,
                 profile: p.clone(),
                 strategy: s,
                 resource,

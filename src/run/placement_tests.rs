@@ -114,6 +114,7 @@ fn count_above_free_is_explained() {
 fn pending_reason_names_the_other_strategy() {
     let o = offers_with(&[]);
     let place = |profile: &str, strategy: Strategy| Placement {
+        dra: false,
         profile: profile.into(),
         strategy,
         resource: strategy.resource_for(profile),

@@ -36,6 +36,8 @@ pub struct TestPod {
     pub tolerations: Vec<Taint>,
     /// The MIG profile, recorded as an annotation for people reading the pod.
     pub profile: Option<String>,
+    /// Take the device from a DRA claim (a ResourceClaimTemplate of the pod's name).
+    pub dra: bool,
 }
 
 /// `mig-test-` and five random lowercase letters and digits, as the API server would pick.

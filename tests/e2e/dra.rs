@@ -269,3 +269,194 @@ fn a_capture_with_dra_objects_gives_the_live_answer() {
     .json();
     assert_eq!(from_file, live);
 }
+
+/// Nothing `run` made is left: pods, claim templates, claims.
+fn nothing_left(server: &TestServer) {
+    let mine = |plural: &str| -> Vec<Value> {
+        server
+            .api
+            .list(plural)
+            .into_iter()
+            .filter(|o| {
+                o["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("mig-test-"))
+            })
+            .collect()
+    };
+    for plural in ["pods", "resourceclaimtemplates", "resourceclaims"] {
+        assert!(mine(plural).is_empty(), "{plural} left: {:?}", mine(plural));
+    }
+}
+
+fn quick_server() -> TestServer {
+    let api = FakeApi::seeded_with_dra();
+    api.set_kubelet_delays(Duration::from_millis(20), Duration::from_millis(100));
+    TestServer::start(api)
+}
+
+#[test]
+fn run_dra_claims_a_mig_device_streams_its_uuid_and_cleans_up() {
+    let server = quick_server();
+    let r = run(&server, &["run", "--dra", "--profile", "1g.5gb"]);
+    assert_ok!(r);
+    assert_contains!(r.stdout, "MIG 1g.5gb");
+    assert_contains!(r.stdout, "(UUID: MIG-");
+    assert_contains!(r.stderr, "requesting 1 × mig.nvidia.com/1g.5gb");
+    assert_contains!(r.stderr, "resourceclaimtemplate/");
+    nothing_left(&server);
+}
+
+#[test]
+fn run_picks_dra_by_itself_when_only_dra_nodes_offer_the_profile() {
+    let server = quick_server();
+    let r = run(&server, &["run", "--profile", "2g.10gb"]);
+    assert_ok!(r);
+    assert_contains!(r.stderr, "mig.nvidia.com/2g.10gb");
+    assert_contains!(r.stdout, "MIG 2g.10gb");
+    nothing_left(&server);
+}
+
+#[test]
+fn run_dra_dry_run_prints_the_template_and_the_pod_kubectl_accepts() {
+    let server = quick_server();
+    let yaml = run(
+        &server,
+        &[
+            "run",
+            "--dra",
+            "--profile",
+            "1g.5gb",
+            "--dry-run",
+            "-o",
+            "yaml",
+        ],
+    )
+    .ok();
+    assert_contains!(yaml, "kind: ResourceClaimTemplate");
+    assert_contains!(yaml, "deviceClassName: mig.nvidia.com");
+    assert_contains!(yaml, "resourceClaimTemplateName: mig-test-");
+    if have_kubectl() {
+        let r = kubectl_stdin(&server, &["apply", "--dry-run=server", "-f", "-"], &yaml);
+        assert_ok!(r);
+    }
+    let offline = run_offline(&[
+        "run",
+        "--dra",
+        "--strategy",
+        "mixed",
+        "--profile",
+        "3g.20gb",
+        "--dry-run",
+        "-o",
+        "json",
+    ]);
+    let list: Value = serde_json::from_str(&offline.ok()).unwrap();
+    assert_eq!(list["items"][0]["kind"], "ResourceClaimTemplate");
+    assert_eq!(list["items"][1]["spec"]["resourceClaims"][0]["name"], "mig");
+    nothing_left(&server);
+}
+
+#[test]
+fn sigint_during_run_dra_deletes_pod_claim_and_template() {
+    let api = FakeApi::seeded_with_dra();
+    api.set_kubelet_delays(Duration::from_secs(30), Duration::from_secs(30));
+    let server = TestServer::start(api);
+    let child = bin_for(&server)
+        .args(["run", "--dra", "--profile", "1g.5gb"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the claim is allocated", || {
+        server
+            .api
+            .list("resourceclaims")
+            .iter()
+            .any(|c| c["status"]["allocation"].is_object())
+    });
+    let kill = run_cmd(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]));
+    assert_ok!(kill);
+    let r = Run::from(child.wait_with_output().unwrap());
+    assert_exit!(r, 130);
+    nothing_left(&server);
+}
+
+/// NVIDIA's DRA driver's kubelet plugin DaemonSet (as its helm chart names it) with a ready pod
+/// on `node`, and the same for a device plugin when `device_plugin_too`.
+fn add_daemons(server: &TestServer, node: &str, device_plugin_too: bool) {
+    use serde_json::json;
+    let ds = |name: &str, ns: &str, image: &str, label: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": {"matchLabels": {"app": label}},
+                "template": {"metadata": {"labels": {"app": label}},
+                    "spec": {"containers": [{"name": "gpus", "image": image}]}}},
+            "status": {"desiredNumberScheduled": 1, "numberReady": 1, "currentNumberScheduled": 1, "numberMisscheduled": 0}})
+    };
+    let pod = |name: &str, ns: &str, label: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": ns, "labels": {"app": label}},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "x"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}})
+    };
+    server.api.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dra-driver-nvidia-gpu"}}));
+    server.api.insert(ds(
+        "dra-driver-nvidia-gpu-kubelet-plugin",
+        "dra-driver-nvidia-gpu",
+        "registry.k8s.io/dra-driver-nvidia/dra-driver-nvidia-gpu:v25.12.0",
+        "dra",
+    ));
+    server
+        .api
+        .insert(pod("dra-kubelet-plugin-x1", "dra-driver-nvidia-gpu", "dra"));
+    if device_plugin_too {
+        server.api.insert(ds(
+            "nvidia-device-plugin-daemonset",
+            "kube-system",
+            "nvcr.io/nvidia/k8s-device-plugin:v0.17.0",
+            "dp",
+        ));
+        server
+            .api
+            .insert(pod("nvidia-device-plugin-x1", "kube-system", "dp"));
+    }
+}
+
+#[test]
+fn status_finds_the_dra_driver_and_a_device_plugin_on_the_same_node() {
+    let server = server();
+    server.api.delete(
+        "daemonsets",
+        Some("kube-system"),
+        "nvidia-device-plugin-daemonset",
+    );
+    add_daemons(&server, STATIC, false);
+    let report = run(&server, &["status", "-o", "json"]).json();
+    let dra = named_by(&report["components"], "component", "dra-kubelet-plugin");
+    assert_eq!(dra["version"], "v25.12.0");
+    assert_eq!(report["draNodes"][0], STATIC);
+    assert_eq!(
+        report["draDeviceClasses"],
+        serde_json::json!(["gpu.nvidia.com", "mig.nvidia.com", "vfio.gpu.nvidia.com"])
+    );
+    let codes = report["problems"].to_string();
+    assert_lacks!(codes, "NO_DEVICE_PLUGIN");
+    assert_lacks!(codes, "DRA_AND_DEVICE_PLUGIN");
+    add_daemons(&server, STATIC, true);
+    let report = run(&server, &["status", "-o", "json"]).json();
+    assert_eq!(report["problems"][0]["code"], "DRA_AND_DEVICE_PLUGIN");
+    let table = run(&server, &["status"]).ok();
+    assert_contains!(
+        table,
+        "served through DRA (device classes: gpu.nvidia.com, mig.nvidia.com"
+    );
+}
+
+fn named_by<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v[key] == value)
+        .unwrap_or_else(|| panic!("no {key}={value} in {list:#}"))
+}
