@@ -46,9 +46,20 @@ impl ExecSource {
         }
     }
 
-    /// Remembers a token issued at connect time.
-    pub async fn prime(&self, token: String, expiry: Option<Timestamp>) {
-        *self.cached.lock().await = Some((token, expiry));
+    /// The credential: the cached token while it is fresh, else what the plugin issues now
+    /// (a token is cached; a client certificate is not, it goes into the TLS setup once).
+    pub async fn issue(&self) -> Result<Issued, CredentialError> {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, expiry)) = cached.as_ref() {
+            if !expires_soon(*expiry) {
+                return Ok(Issued::Token(token.clone(), *expiry));
+            }
+        }
+        let issued = run_plugin(&self.exec, self.bound).await?;
+        if let Issued::Token(token, expiry) = &issued {
+            *cached = Some((token.clone(), *expiry));
+        }
+        Ok(issued)
     }
 
     /// A valid token: the cached one, or a fresh one from the plugin when it expires soon.
@@ -277,6 +288,12 @@ pub fn read_token_file(path: &str) -> Result<String, CredentialError> {
     Ok(token)
 }
 
+/// The exec plugins of this process, by their configuration: contexts sharing a user share its
+/// token.
+static SOURCES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, Arc<ExecSource>>>,
+> = std::sync::LazyLock::new(Default::default);
+
 /// What [`prepare`] did with the kubeconfig user's credentials.
 pub struct Prepared {
     /// The user, with exec and tokenFile replaced by what they gave.
@@ -302,7 +319,17 @@ pub async fn prepare(
             source: None,
         });
     };
-    match run_plugin(&exec, bound).await? {
+    // One plugin run per user, however many contexts (a fleet) use it, even at once: the
+    // first caller runs it under the source's lock, the others wait and take its token.
+    let key = serde_json::to_string(&exec).unwrap_or_default();
+    let source = {
+        let mut sources = SOURCES.lock().unwrap_or_else(|e| e.into_inner());
+        sources
+            .entry(key)
+            .or_insert_with(|| Arc::new(ExecSource::new(exec, bound)))
+            .clone()
+    };
+    match source.issue().await? {
         Issued::Certificate { cert, key } => {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD;
@@ -313,14 +340,10 @@ pub async fn prepare(
                 source: None,
             })
         }
-        Issued::Token(token, expiry) => {
-            let source = Arc::new(ExecSource::new(exec, bound));
-            source.prime(token, expiry).await;
-            Ok(Prepared {
-                auth_info,
-                source: Some(source),
-            })
-        }
+        Issued::Token(..) => Ok(Prepared {
+            auth_info,
+            source: Some(source),
+        }),
     }
 }
 

@@ -30,6 +30,13 @@ impl Usage {
         }
     }
 
+    /// Adds nodes of interest (with nothing held yet).
+    pub fn watch_nodes<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for n in names {
+            self.per_node.entry(n.to_string()).or_default();
+        }
+    }
+
     /// Counts a pod if it holds GPU resources on a node of interest.
     pub fn add(&mut self, pod: PodUsage) {
         if !pod.holds_resources() {

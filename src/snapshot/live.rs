@@ -112,7 +112,11 @@ pub async fn snapshot(
         let (nodes, missing) = get_nodes(cluster, names).await?;
         (nodes, missing, usize::MAX)
     };
-    let usage = usage(cluster, &nodes, listed).await?;
+    // Pods hold device-plugin resources only on nodes that have them; a DRA-only node's devices
+    // are counted from claims, so its pods need not be listed.
+    let plugin_nodes: Vec<NodeInfo> = nodes.iter().filter(|n| is_gpu_node(n)).cloned().collect();
+    let mut usage = usage(cluster, &plugin_nodes, listed).await?;
+    usage.watch_nodes(nodes.iter().map(|n| n.name.as_str()));
     let reasons = super::dra::pending_reasons(cluster, &dra.claims).await;
     Ok(Snapshot {
         nodes,
