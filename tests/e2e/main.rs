@@ -14,4 +14,5 @@ mod install;
 mod krew;
 mod network;
 mod plan;
+mod reconfigure;
 mod run;
