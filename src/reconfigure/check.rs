@@ -4,9 +4,7 @@
 
 use crate::mig::catalog::{self, Gpu};
 use crate::mig::mig_parted::{self, Config, GpuLayout};
-use crate::mig::strategy::{
-    self, Strategy, COUNT_LABEL, GPU_RESOURCE, MIG_CONFIG_LABEL, PRODUCT_LABEL,
-};
+use crate::mig::strategy::{self, Devices, Strategy, COUNT_LABEL, MIG_CONFIG_LABEL, PRODUCT_LABEL};
 use crate::model::node::NodeInfo;
 use std::collections::BTreeMap;
 
@@ -104,34 +102,21 @@ pub fn fits_gpu(gpu: &Gpu, devices: &BTreeMap<String, u32>) -> Result<(), String
 /// What the device plugin advertises for `gpus` under `strategy`, and whether `single` finds the
 /// layout invalid (several profiles, an empty MIG GPU, or MIG and whole GPUs side by side).
 pub fn advertised(strategy: Strategy, gpus: &[GpuLayout]) -> (BTreeMap<String, i64>, bool) {
-    let whole = gpus.iter().filter(|g| !g.mig_enabled).count() as i64;
-    let mut profiles: BTreeMap<String, i64> = BTreeMap::new();
+    let mut devices = Devices {
+        gpus: gpus.len() as i64,
+        whole: gpus.iter().filter(|g| !g.mig_enabled).count() as i64,
+        empty_mig: gpus.iter().any(|g| g.mig_enabled && g.devices.is_empty()),
+        ..Default::default()
+    };
     for g in gpus.iter().filter(|g| g.mig_enabled) {
         for (p, n) in &g.devices {
-            *profiles.entry(mig_parted::resource_profile(p)).or_default() += i64::from(*n);
+            *devices
+                .profiles
+                .entry(mig_parted::resource_profile(p))
+                .or_default() += i64::from(*n);
         }
     }
-    let any_mig = gpus.iter().any(|g| g.mig_enabled);
-    let mut out = BTreeMap::new();
-    match strategy {
-        Strategy::Mixed => {
-            out.insert(GPU_RESOURCE.to_string(), whole);
-            for (p, n) in profiles {
-                out.insert(strategy::mig_resource(&p), n);
-            }
-        }
-        Strategy::Single if any_mig => {
-            let valid =
-                gpus.iter().all(|g| g.mig_enabled && !g.devices.is_empty()) && profiles.len() == 1;
-            let total = if valid { profiles.values().sum() } else { 0 };
-            out.insert(GPU_RESOURCE.to_string(), total);
-            return (out, !valid);
-        }
-        Strategy::Single | Strategy::None => {
-            out.insert(GPU_RESOURCE.to_string(), gpus.len() as i64);
-        }
-    }
-    (out, false)
+    strategy::advertised(strategy, &devices)
 }
 
 /// Checks `layout` of `config` against `node`; the error says why it does not fit.
