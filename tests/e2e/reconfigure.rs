@@ -363,3 +363,80 @@ fn aks_pools_get_a_replacement_plan_and_nothing_changes() {
     assert_error!(r, 1, "AKS node pool a100single cannot be re-cut in place");
     assert_eq!(writes(&server), Vec::<String>::new());
 }
+
+#[test]
+fn wait_for_pods_waits_until_they_finish() {
+    let api = mig_manager_api(100);
+    api.insert(gpu_pod(
+        "batch-1",
+        DGX_A100,
+        "nvidia.com/mig-1g.5gb",
+        1,
+        None,
+    ));
+    let server = TestServer::start(api);
+    let finisher = {
+        let api = server.api.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1500));
+            api.delete("pods", Some("ml"), "batch-1");
+        })
+    };
+    let r = reconfigure(
+        &server,
+        &[DGX_A100, "--config", "all-3g.20gb", "--wait-for-pods"],
+    );
+    finisher.join().unwrap();
+    assert_ok!(r);
+    assert_contains!(
+        r.stderr,
+        "waiting for 1 pod(s) holding GPU devices to finish"
+    );
+    assert_lacks!(r.stderr, "evicted");
+    assert_eq!(
+        allocatable(&server.api, DGX_A100, "nvidia.com/mig-3g.20gb").as_deref(),
+        Some("16")
+    );
+}
+
+#[test]
+fn max_unavailable_recuts_nodes_side_by_side_and_waits_for_the_device_plugin() {
+    let api = mig_manager_api(300);
+    api.set_mig_manager(MigManagerKnobs {
+        delay: Some(Duration::from_millis(300)),
+        plugin_lag: Some(Duration::from_millis(500)),
+        ..Default::default()
+    });
+    let server = TestServer::start(api);
+    server.api.clear_requests();
+    let r = reconfigure(
+        &server,
+        &[
+            DGX_A100,
+            HGX_H100,
+            "--config",
+            "all-balanced",
+            "--max-unavailable",
+            "2",
+        ],
+    );
+    assert_ok!(r);
+    assert_contains!(r.stderr, "2 nodes reconfigured.");
+    assert_eq!(
+        allocatable(&server.api, DGX_A100, "nvidia.com/mig-2g.10gb").as_deref(),
+        Some("8")
+    );
+    assert_eq!(
+        allocatable(&server.api, HGX_H100, "nvidia.com/mig-3g.40gb").as_deref(),
+        Some("8")
+    );
+    // Both nodes were being re-cut at once: the second node's first write comes before the
+    // first node's last (its uncordon).
+    let patches: Vec<String> = writes(&server)
+        .into_iter()
+        .filter(|w| w.starts_with("PATCH"))
+        .collect();
+    let first_h100 = patches.iter().position(|p| p.ends_with(HGX_H100)).unwrap();
+    let last_a100 = patches.iter().rposition(|p| p.ends_with(DGX_A100)).unwrap();
+    assert!(first_h100 < last_a100, "{patches:#?}");
+}
