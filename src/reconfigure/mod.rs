@@ -55,8 +55,9 @@ pub async fn run(
     if !aks_nodes.is_empty() {
         return aks_plans(&cluster, &aks_nodes, args, out).await;
     }
-    for plan in &plans {
-        write!(out, "{}", render::impact(plan)).map_err(crate::output::io_error)?;
+    for (i, plan) in plans.iter().enumerate() {
+        let gap = if i > 0 { "\n" } else { "" };
+        write!(out, "{gap}{}", render::impact(plan)).map_err(crate::output::io_error)?;
     }
     out.flush().map_err(crate::output::io_error)?;
     if args.dry_run {
