@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Generate or run a test pod that requests a MIG device the way the node''s strategy names it')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the NVIDIA device plugin and GPU feature discovery with a MIG strategy')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Delete exactly the objects that kubectl mig install created')
+            [CompletionResult]::new('reconfigure', 'reconfigure', [CompletionResultType]::ParameterValue, 'Re-cut nodes'' GPUs into another GPU Operator MIG manager layout, safely')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what device plugin / GFD / NFD is installed, by whom, and with which strategy')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List MIG GPU instance profiles per GPU model')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Plan an AKS GPU node pool: the MIG profile, instance counts, resource names, commands')
@@ -132,6 +133,29 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-mig;reconfigure' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MIG manager layout to apply: a name in its mig-parted ConfigMap, e.g. all-3g.20gb')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each step on a node may take: evictions, pods finishing, the MIG manager')
+            [CompletionResult]::new('--max-unavailable', '--max-unavailable', [CompletionResultType]::ParameterName, 'How many nodes are re-cut at once (each is cordoned meanwhile)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The name of the kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace scope for this request')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
+            [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List, per node, the layouts that fit it and what each gives; change nothing')
+            [CompletionResult]::new('--rollback', '--rollback', [CompletionResultType]::ParameterName, 'Set back the layout the node had before kubectl mig reconfigure last changed it')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the checks and the impact; change nothing')
+            [CompletionResult]::new('--drain', '--drain', [CompletionResultType]::ParameterName, 'Evict the pods holding GPU or MIG devices (Eviction API, PodDisruptionBudgets respected)')
+            [CompletionResult]::new('--wait-for-pods', '--wait-for-pods', [CompletionResultType]::ParameterName, 'Wait for the pods holding GPU or MIG devices to finish instead of evicting them')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Apply a layout the node''s strategy cannot serve (several profiles under single: MIG-INVALID)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'kubectl-mig;status' {

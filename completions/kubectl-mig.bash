@@ -31,6 +31,9 @@ _kubectl__mig() {
             kubectl__mig,profiles)
                 cmd="kubectl__mig__subcmd__profiles"
                 ;;
+            kubectl__mig,reconfigure)
+                cmd="kubectl__mig__subcmd__reconfigure"
+                ;;
             kubectl__mig,run)
                 cmd="kubectl__mig__subcmd__run"
                 ;;
@@ -47,7 +50,7 @@ _kubectl__mig() {
 
     case "${cmd}" in
         kubectl__mig)
-            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --v --help --version describe run install uninstall status profiles plan completion"
+            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --v --help --version describe run install uninstall reconfigure status profiles plan completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +408,68 @@ _kubectl__mig() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__mig__subcmd__reconfigure)
+            opts="-n -v -h --config --list --rollback --dry-run --drain --wait-for-pods --force --timeout --max-unavailable --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-unavailable)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -37,6 +37,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "describe" -
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "run" -d 'Generate or run a test pod that requests a MIG device the way the node\'s strategy names it'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "install" -d 'Install the NVIDIA device plugin and GPU feature discovery with a MIG strategy'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "uninstall" -d 'Delete exactly the objects that kubectl mig install created'
+complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "reconfigure" -d 'Re-cut nodes\' GPUs into another GPU Operator MIG manager layout, safely'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "status" -d 'Show what device plugin / GFD / NFD is installed, by whom, and with which strategy'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "profiles" -d 'List MIG GPU instance profiles per GPU model'
 complete -c kubectl-mig -n "__fish_kubectl_mig_needs_command" -f -a "plan" -d 'Plan an AKS GPU node pool: the MIG profile, instance counts, resource names, commands'
@@ -117,6 +118,23 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s n 
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l config -d 'The MIG manager layout to apply: a name in its mig-parted ConfigMap, e.g. all-3g.20gb' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l timeout -d 'How long each step on a node may take: evictions, pods finishing, the MIG manager' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l max-unavailable -d 'How many nodes are re-cut at once (each is cordoned meanwhile)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l kubeconfig -d 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)' -r -F
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l context -d 'The name of the kubeconfig context to use' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l cluster -d 'The name of the kubeconfig cluster to use' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l user -d 'The name of the kubeconfig user to use' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s n -l namespace -d 'The namespace scope for this request' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l list -d 'List, per node, the layouts that fit it and what each gives; change nothing'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l rollback -d 'Set back the layout the node had before kubectl mig reconfigure last changed it'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l dry-run -d 'Show the checks and the impact; change nothing'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l drain -d 'Evict the pods holding GPU or MIG devices (Eviction API, PodDisruptionBudgets respected)'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l wait-for-pods -d 'Wait for the pods holding GPU or MIG devices to finish instead of evicting them'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l force -d 'Apply a layout the node\'s strategy cannot serve (several profiles under single: MIG-INVALID)'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s h -l help -d 'Print help'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'kubectl-like columns'
 wide\t'Columns with more detail'
 json\t'JSON (stable schema)'

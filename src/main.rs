@@ -11,6 +11,7 @@ mod mig;
 mod model;
 mod output;
 mod plan;
+mod reconfigure;
 mod run;
 mod signals;
 mod snapshot;
@@ -79,6 +80,7 @@ async fn run_async(cli: &Cli, out: &mut dyn Write, msgs: &Messages) -> Result<()
         Command::Install(args) => install::install(global, args, out, msgs).await,
         Command::Uninstall(args) => install::uninstall(global, args, out, msgs).await,
         Command::Status(args) => install::status::run(global, args, out).await,
+        Command::Reconfigure(args) => reconfigure::run(global, args, out, msgs).await,
         Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: kubectl's global flags and one subcommand per step of the MIG workflow.
 
-use crate::{completion, describe, install, plan, run};
+use crate::{completion, describe, install, plan, reconfigure, run};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -137,6 +137,9 @@ pub enum Command {
     /// Delete exactly the objects that kubectl mig install created.
     #[command(after_help = install::UNINSTALL_EXAMPLES)]
     Uninstall(install::UninstallArgs),
+    /// Re-cut nodes' GPUs into another GPU Operator MIG manager layout, safely.
+    #[command(after_help = reconfigure::EXAMPLES)]
+    Reconfigure(reconfigure::ReconfigureArgs),
     /// Show what device plugin / GFD / NFD is installed, by whom, and with which strategy.
     #[command(after_help = install::status::EXAMPLES)]
     Status(install::status::StatusArgs),

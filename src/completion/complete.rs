@@ -152,7 +152,7 @@ fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
         (_, "user") => values::kubeconfig_names(kubeconfig.as_deref(), Section::Users),
         (_, "namespace") => live(Lookup::Namespaces),
         (_, "verbosity") => values::verbosity(),
-        (Some("describe"), "nodes") => {
+        (Some("describe" | "reconfigure"), "nodes") => {
             let typed_nodes = typed.given.get("nodes").cloned().unwrap_or_default();
             let mut nodes = live(Lookup::Nodes {
                 all: typed.has("all"),

@@ -5,6 +5,7 @@ mod args;
 mod checks;
 mod components;
 mod helm;
+mod impact;
 mod manifests;
 mod rollout;
 pub mod status;
@@ -55,6 +56,19 @@ pub async fn install(
         .find(|f| f.component == Component::DevicePlugin && f.owner == Owner::KubectlMig)
         .and_then(|f| f.strategy);
     warn_without_gpu_nodes(&cluster, &found, args.force, msgs).await?;
+    if changes_strategy(&found, previous, &config, args.force) {
+        let dry_run = args.dry_run.0.is_some();
+        let selector = &config.node_selector;
+        impact::check(
+            &cluster,
+            config.strategy,
+            selector,
+            args.force,
+            dry_run,
+            msgs,
+        )
+        .await?;
+    }
     let objects = manifests::daemons::objects(&config);
     let applied = apply_interruptibly(&cluster, &objects, &config, args, out, msgs).await?;
     if let Some(format) = args.output {
@@ -74,6 +88,22 @@ pub async fn install(
         );
     }
     Ok(())
+}
+
+/// Whether this install changes the strategy GPU nodes are served with: kubectl mig's own
+/// device plugin switching strategy, or a foreign one replaced under `--force`.
+fn changes_strategy(
+    found: &[components::Found],
+    previous: Option<Strategy>,
+    config: &InstallConfig,
+    force: bool,
+) -> bool {
+    let foreign = found.iter().any(|f| {
+        f.component == Component::DevicePlugin
+            && f.owner != Owner::KubectlMig
+            && f.strategy != Some(config.strategy)
+    });
+    previous.is_some_and(|old| old != config.strategy) || (force && foreign)
 }
 
 /// `--helm`: the same safety checks, then helm does the install (or prints it for a dry run).

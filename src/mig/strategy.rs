@@ -187,6 +187,53 @@ pub fn profile_order(profile: &str) -> (u32, u32, String) {
     }
 }
 
+/// The devices of a node's GPUs, whatever its device plugin makes of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Devices {
+    /// Physical GPUs.
+    pub gpus: i64,
+    /// GPUs with MIG off.
+    pub whole: i64,
+    /// MIG devices per profile, as the device plugin names profiles (`1g.5gb.me`).
+    pub profiles: std::collections::BTreeMap<String, i64>,
+    /// Whether a GPU has MIG on and no instance.
+    pub empty_mig: bool,
+}
+
+/// What the device plugin advertises for `devices` under `strategy` (resource → count), and
+/// whether `single` cannot serve them (GFD's `-MIG-INVALID`: several profiles, an empty MIG
+/// GPU, or MIG and whole GPUs side by side; nothing is advertised then). Under `none` MIG
+/// devices are not advertised: every GPU counts as one `nvidia.com/gpu`.
+pub fn advertised(
+    strategy: Strategy,
+    devices: &Devices,
+) -> (std::collections::BTreeMap<String, i64>, bool) {
+    let mut out = std::collections::BTreeMap::new();
+    let any_mig = !devices.profiles.is_empty() || devices.empty_mig;
+    match strategy {
+        Strategy::Mixed => {
+            out.insert(GPU_RESOURCE.to_string(), devices.whole);
+            for (p, n) in &devices.profiles {
+                out.insert(mig_resource(p), *n);
+            }
+        }
+        Strategy::Single if any_mig => {
+            let valid = devices.whole == 0 && !devices.empty_mig && devices.profiles.len() == 1;
+            let total = if valid {
+                devices.profiles.values().sum()
+            } else {
+                0
+            };
+            out.insert(GPU_RESOURCE.to_string(), total);
+            return (out, !valid);
+        }
+        Strategy::Single | Strategy::None => {
+            out.insert(GPU_RESOURCE.to_string(), devices.gpus);
+        }
+    }
+    (out, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

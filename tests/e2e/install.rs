@@ -231,7 +231,15 @@ fn install_is_complete_idempotent_and_switches_strategy() {
         "a second identical install changed something"
     );
 
-    let switch = run(&server, &["install", "--strategy", "mixed"]);
+    // The seeded single-strategy nodes' nvidia.com/gpu becomes nvidia.com/mig-1g.5gb under mixed:
+    // the bare pod asking for nvidia.com/gpu there would break, so the switch needs --force.
+    server.api.clear_requests();
+    let refused = run(&server, &["install", "--strategy", "mixed"]);
+    assert_exit!(refused, 1);
+    assert_contains!(refused.stderr, "Pod ml/jupyter-alice requests nvidia.com/gpu, which vanishes under mixed on node aks-a100single-31485672-vmss000000 it targets");
+    assert_contains!(refused.stderr, "would break 0 node(s) and 1 workload(s)");
+    assert!(server.api.requests().iter().all(|r| r.method == "GET"));
+    let switch = run(&server, &["install", "--strategy", "mixed", "--force"]);
     assert_ok!(switch);
     assert_contains!(
         switch.stdout,
@@ -655,7 +663,10 @@ fn fields_changed_by_someone_else_need_force() {
     if !have_kubectl() {
         return;
     }
-    let server = TestServer::start(clean_cluster());
+    let api = clean_cluster();
+    // Without the one pod a strategy switch would break, the impact check lets the apply run.
+    api.delete("pods", Some("ml"), "jupyter-alice");
+    let server = TestServer::start(api);
     run(&server, &["install", "--strategy", "mixed"]).ok();
     // Another manager takes over MIG_STRATEGY with a server-side apply of its own.
     let other = r#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"nvidia-device-plugin","namespace":"nvidia-device-plugin"},"spec":{"selector":{"matchLabels":{"app.kubernetes.io/name":"nvidia-device-plugin","app.kubernetes.io/instance":"kubectl-mig"}},"template":{"metadata":{"labels":{"app.kubernetes.io/name":"nvidia-device-plugin","app.kubernetes.io/instance":"kubectl-mig"}},"spec":{"containers":[{"name":"nvidia-device-plugin-ctr","env":[{"name":"MIG_STRATEGY","value":"single"}]}]}}}}"#;
@@ -832,4 +843,39 @@ fn an_install_refused_half_way_names_what_it_left_behind() {
         "the install stopped after creating namespace/nvidia-device-plugin"
     );
     assert_contains!(line, "kubectl mig uninstall");
+}
+
+#[test]
+fn switching_to_single_lists_the_nodes_and_workloads_it_breaks() {
+    let api = clean_cluster();
+    api.insert(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "infer", "namespace": "ml"},
+        "spec": {"selector": {"matchLabels": {"app": "infer"}}, "template": {
+            "metadata": {"labels": {"app": "infer"}},
+            "spec": {"nodeSelector": {"kubernetes.azure.com/agentpool": "a100mixed"},
+                "tolerations": [{"key": "sku", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}],
+                "containers": [{"name": "triton", "image": "nvcr.io/nvidia/tritonserver:25.01-py3",
+                    "resources": {"limits": {"nvidia.com/mig-3g.20gb": "1"}}}]}}}}));
+    let server = TestServer::start(api);
+    assert_ok!(run(&server, &["install", "--strategy", "mixed", "--force"]));
+    let node_line = "node aks-a100mixed-27591046-vmss000000: its layout (28 x 1g.5gb, 4 x 3g.20gb and 2 whole GPU(s)) cannot be served by single";
+    let workload_line = "Deployment ml/infer requests nvidia.com/mig-3g.20gb, which vanishes under single on node aks-a100mixed-27591046-vmss000000 it targets";
+    server.api.clear_requests();
+    let refused = run(&server, &["install", "--strategy", "single"]);
+    assert_exit!(refused, 1);
+    assert_contains!(refused.stderr, node_line);
+    assert_contains!(refused.stderr, workload_line);
+    assert_contains!(refused.stderr, "or pass --force; nothing was changed");
+    assert!(server.api.requests().iter().all(|r| r.method == "GET"));
+    // A server dry run says it and goes on validating; --force applies anyway.
+    let dry = run(
+        &server,
+        &["install", "--strategy", "single", "--dry-run=server"],
+    );
+    assert_ok!(dry);
+    assert_contains!(dry.stderr, workload_line);
+    let forced = run(&server, &["install", "--strategy", "single", "--force"]);
+    assert_ok!(forced);
+    assert_contains!(forced.stderr, node_line);
+    assert_contains!(forced.stderr, "Strategy changed from mixed to single");
 }

@@ -15,4 +15,5 @@ mod install;
 mod krew;
 mod network;
 mod plan;
+mod reconfigure;
 mod run;

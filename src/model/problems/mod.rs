@@ -6,7 +6,7 @@ use crate::model::node::NodeInfo;
 use crate::model::report::{OtherResource, ResourceReport};
 
 mod devices;
-mod manager;
+pub mod manager;
 mod matching;
 
 use devices::{advertised_but_missing, label_families, node_state, strategy_mismatch};

@@ -3,10 +3,12 @@
 
 mod assert;
 mod cluster;
+mod mig_manager;
 
 pub use assert::*;
 pub use cluster::*;
 pub use fakeapi::{FakeApi, Faults, ProxyKind, TestProxy, TestServer};
+pub use mig_manager::*;
 pub use tempfile::TempDir;
 
 use std::ffi::OsString;

@@ -1,0 +1,195 @@
+//! Whether a MIG manager layout fits a node, and what the node advertises under it: the GPU
+//! model and its PCI ids against the layout's `device-filter`, every profile against the
+//! catalog, and the node's strategy (several profiles under `single` are MIG-INVALID). Pure.
+
+use crate::mig::catalog::{self, Gpu};
+use crate::mig::mig_parted::{self, Config, GpuLayout};
+use crate::mig::strategy::{self, Devices, Strategy, COUNT_LABEL, MIG_CONFIG_LABEL, PRODUCT_LABEL};
+use crate::model::node::NodeInfo;
+use std::collections::BTreeMap;
+
+/// What a layout does to a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The catalog model of the node's GPUs.
+    pub model: &'static str,
+    /// The layout per GPU.
+    pub gpus: Vec<GpuLayout>,
+    /// The node's strategy.
+    pub strategy: Strategy,
+    /// What the device plugin advertises afterwards (allocatable per resource).
+    pub advertised: BTreeMap<String, i64>,
+    /// Under `single`, a layout it cannot serve (GFD's `-MIG-INVALID`: nothing advertised).
+    pub invalid: bool,
+}
+
+/// The catalog GPU of a node, from its product label.
+pub fn node_gpu(node: &NodeInfo) -> Result<&'static Gpu, String> {
+    let product = node
+        .labels
+        .get(PRODUCT_LABEL)
+        .map(String::as_str)
+        .unwrap_or("");
+    catalog::gpu_for_product(product).ok_or_else(|| {
+        if product.is_empty() {
+            format!("node {} has no {PRODUCT_LABEL} label, so its GPU model is unknown; wait for GPU feature discovery to label it", node.name)
+        } else {
+            format!("node {}'s GPU ({product}) is not one kubectl mig knows MIG profiles for (see kubectl mig profiles)", node.name)
+        }
+    })
+}
+
+/// How many physical GPUs the node has: `nvidia.com/gpu.count`, which counts MIG devices under
+/// `single` (then divided by the instances per GPU of its current layout), else the AKS VM size's.
+pub fn physical_gpus(node: &NodeInfo, config: &Config) -> Option<u32> {
+    let label = |k: &str| node.labels.get(k).map(String::as_str);
+    let count: Option<u32> = label(COUNT_LABEL).and_then(|c| c.parse().ok());
+    let product = label(PRODUCT_LABEL).unwrap_or("");
+    let vm_gpus = || {
+        label("node.kubernetes.io/instance-type")
+            .and_then(crate::mig::aks::vm_size)
+            .map(|s| s.gpu_count)
+    };
+    if strategy::profile_of_product(product).is_none() {
+        return count.filter(|c| *c > 0).or_else(vm_gpus);
+    }
+    let ids = crate::mig::pci::ids_for_product(product);
+    let per_gpu = label(MIG_CONFIG_LABEL)
+        .and_then(|l| config.layouts.get(l))
+        .and_then(|entries| mig_parted::walk(entries, 1, &ids).pop().flatten())
+        .map(|g| g.devices.values().sum::<u32>())
+        .filter(|n| *n > 0);
+    match (count, per_gpu) {
+        (Some(c), Some(p)) if c > 0 && c % p == 0 => Some(c / p),
+        _ => vm_gpus(),
+    }
+}
+
+/// Whether one GPU can hold `devices`: every profile exists on the GPU, each within its maximum
+/// instances, and their slices within the GPU's.
+///
+/// A simple check kept in one place on purpose: the lead switches it to the full placement
+/// checker `crate::mig::layout::fits` once that lands.
+pub fn fits_gpu(gpu: &Gpu, devices: &BTreeMap<String, u32>) -> Result<(), String> {
+    let (mut compute, mut memory) = (0, 0);
+    for (name, count) in devices {
+        let profile = gpu.profile(name).ok_or_else(|| {
+            let names: Vec<&str> = gpu.profiles.iter().map(|p| p.name).collect();
+            format!(
+                "{} has no {name} profile (it has {})",
+                gpu.name,
+                names.join(", ")
+            )
+        })?;
+        if *count > profile.max_instances {
+            return Err(format!(
+                "{count} × {name} is more than the {} a {} holds",
+                profile.max_instances, gpu.name
+            ));
+        }
+        compute += profile.compute_slices * count;
+        memory += profile.memory_slices * count;
+    }
+    if compute > gpu.compute_slices || memory > gpu.memory_slices {
+        return Err(format!(
+            "together the profiles need {compute} compute and {memory} memory slices, more than the {} and {} of a {}",
+            gpu.compute_slices, gpu.memory_slices, gpu.name
+        ));
+    }
+    Ok(())
+}
+
+/// What the device plugin advertises for `gpus` under `strategy`, and whether `single` finds the
+/// layout invalid (several profiles, an empty MIG GPU, or MIG and whole GPUs side by side).
+pub fn advertised(strategy: Strategy, gpus: &[GpuLayout]) -> (BTreeMap<String, i64>, bool) {
+    let mut devices = Devices {
+        gpus: gpus.len() as i64,
+        whole: gpus.iter().filter(|g| !g.mig_enabled).count() as i64,
+        empty_mig: gpus.iter().any(|g| g.mig_enabled && g.devices.is_empty()),
+        ..Default::default()
+    };
+    for g in gpus.iter().filter(|g| g.mig_enabled) {
+        for (p, n) in &g.devices {
+            *devices
+                .profiles
+                .entry(mig_parted::resource_profile(p))
+                .or_default() += i64::from(*n);
+        }
+    }
+    strategy::advertised(strategy, &devices)
+}
+
+/// Checks `layout` of `config` against `node`; the error says why it does not fit.
+pub fn evaluate(node: &NodeInfo, config: &Config, layout: &str) -> Result<Evaluation, String> {
+    let entries = config.layouts.get(layout).ok_or_else(|| {
+        let names: Vec<&str> = config.layouts.keys().map(String::as_str).collect();
+        format!(
+            "there is no layout {layout:?} (the MIG manager has {})",
+            names.join(", ")
+        )
+    })?;
+    let gpu = node_gpu(node)?;
+    let count = physical_gpus(node, config).ok_or_else(|| {
+        format!(
+            "cannot tell how many GPUs node {} has ({COUNT_LABEL} is missing or 0)",
+            node.name
+        )
+    })?;
+    let product = node
+        .labels
+        .get(PRODUCT_LABEL)
+        .map(String::as_str)
+        .unwrap_or("");
+    let ids = crate::mig::pci::ids_for_product(product);
+    let walked = mig_parted::walk(entries, count, &ids);
+    let covered = walked.iter().filter(|g| g.is_some()).count();
+    if covered == 0 {
+        return Err(format!(
+            "layout {layout} has no entry for a {} (PCI id {}): the MIG manager would change nothing on it",
+            gpu.name,
+            ids.join(" or ")
+        ));
+    }
+    if covered < walked.len() {
+        return Err(format!(
+            "layout {layout} covers {covered} of the node's {count} GPUs; the others would keep a layout kubectl mig cannot see"
+        ));
+    }
+    let gpus: Vec<GpuLayout> = walked.into_iter().flatten().collect();
+    for (i, g) in gpus.iter().enumerate().filter(|(_, g)| g.mig_enabled) {
+        fits_gpu(gpu, &g.devices)
+            .map_err(|why| format!("layout {layout} does not fit GPU {i}: {why}"))?;
+    }
+    let strategy = crate::model::strategy::detect(node).0;
+    let (advertised, invalid) = advertised(strategy, &gpus);
+    Ok(Evaluation {
+        model: gpu.model,
+        gpus,
+        strategy,
+        advertised,
+        invalid,
+    })
+}
+
+/// The NVIDIA device resources a node advertises now (allocatable; shared slots left out).
+pub fn advertised_now(node: &NodeInfo) -> BTreeMap<String, i64> {
+    node.allocatable
+        .iter()
+        .filter(|(k, _)| strategy::ResourceKind::parse(k).is_some_and(|kind| !kind.is_shared()))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+/// Whether the node advertises what the layout promises: every promised count, and nothing
+/// else above zero.
+pub fn delivers(node: &NodeInfo, promised: &BTreeMap<String, i64>) -> bool {
+    let now = advertised_now(node);
+    promised
+        .iter()
+        .all(|(k, v)| now.get(k).copied().unwrap_or(0) == *v)
+        && now.iter().all(|(k, v)| *v == 0 || promised.contains_key(k))
+}
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;
