@@ -7,7 +7,7 @@
 //! NDm_A100_v4, NC_A100_v4, NCads_H100_v5, ND_H100_v5, ND_H200_v5, NCv3 and NCasT4_v3 (GPU model
 //! and count per size); AKS "Manage system node pools" (pool name rules).
 
-use crate::mig::catalog::{self, Gpu, Profile};
+use crate::mig::catalog::{self, Gpu, Profile, Variant};
 
 /// The node label AKS puts on GPU nodes (`nvidia` for NVIDIA GPUs).
 pub const ACCELERATOR_LABEL: &str = "kubernetes.azure.com/accelerator";
@@ -227,12 +227,13 @@ impl GpuInstanceProfile {
         }
     }
 
-    /// The MIG profile this value becomes on `gpu`: the smallest-memory, non-`+me` profile with
-    /// this many compute slices (MIG1g is `1g.5gb` on A100 40GB, `1g.10gb` on A100 80GB).
+    /// The MIG profile this value becomes on `gpu`: the smallest-memory profile without an
+    /// attribute suffix with this many compute slices (MIG1g is `1g.5gb` on A100 40GB, `1g.10gb`
+    /// on A100 80GB).
     pub fn profile_on(self, gpu: &Gpu) -> Option<&'static Profile> {
         gpu.profiles
             .iter()
-            .filter(|p| p.compute_slices == self.slices() && !p.media_extensions())
+            .filter(|p| p.compute_slices == self.slices() && p.variant() == Variant::Plain)
             .min_by_key(|p| p.memory_slices)
     }
 }
@@ -255,7 +256,7 @@ pub fn expected_instances(vm_size: &str, profile: &str) -> Option<u32> {
         Some(aks) => aks.profile_on(gpu)?,
         None => gpu.profile(profile)?,
     };
-    Some(profile.max_instances * size.gpu_count)
+    Some(profile.max_instances? * size.gpu_count)
 }
 
 /// Checks a node pool name against AKS's rule for Linux pools: a lowercase letter, then lowercase

@@ -179,8 +179,10 @@ pub(crate) fn assemble(
     profile: &Profile,
 ) -> Plan {
     // The same lookup describe uses to compare a node's allocatable with what the pool promises.
-    let per_node = aks::expected_instances(size.name, gip.as_str())
-        .unwrap_or(profile.max_instances * size.gpu_count);
+    // Every GPU of an AKS MIG size has published counts (a test in aks.rs checks it).
+    let per_gpu = profile.max_instances.unwrap_or_default();
+    let per_node =
+        aks::expected_instances(size.name, gip.as_str()).unwrap_or(per_gpu * size.gpu_count);
     let rg = args.resource_group.as_deref().unwrap_or("<resource-group>");
     let cluster = args.cluster_name.as_deref().unwrap_or("<cluster-name>");
     let pool = args.pool_name.as_deref().unwrap_or("<pool-name>");
@@ -232,7 +234,7 @@ pub(crate) fn assemble(
         },
         node_count: args.node_count,
         instances: Instances {
-            per_gpu: profile.max_instances,
+            per_gpu,
             per_node,
             pool: per_node * args.node_count,
         },

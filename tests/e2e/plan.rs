@@ -307,3 +307,35 @@ fn plan_errors() {
     let r = run_offline(&["plan", "--vm-size", "Standard_ND96asr_v4"]);
     assert_exit!(r, 2);
 }
+
+#[test]
+fn profiles_for_newer_gpus_print_dashes_for_unpublished_numbers() {
+    let text = ok(&["profiles", "--gpu", "GB200"]);
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(cells).collect();
+    assert_eq!(
+        rows[3],
+        ["GB200", "2g.47gb", "14", "2/7", "2/8", "45.50", "38", "3", "-"]
+    );
+    assert_eq!(
+        rows[6],
+        ["GB200", "7g.186gb", "0", "7/7", "8/8", "-", "-", "1", "-"]
+    );
+    let text = ok(&["profiles", "--gpu", "RTX-PRO-6000", "-o", "wide"]);
+    assert_contains!(text, "1g.24gb+me.all");
+    assert_contains!(text, "2g.48gb-me");
+    let v = ok_json(&["profiles", "--gpu", "A100-80GB", "-o", "json"]);
+    let gpu = &v["gpus"][0];
+    assert_eq!(gpu["profiles"][4]["name"], "3g.40gb");
+    assert_eq!(
+        gpu["profiles"][4]["aliases"],
+        serde_json::json!(["3g.39gb"])
+    );
+    assert!(
+        gpu["profiles"][0].get("aliases").is_none(),
+        "omitted when none"
+    );
+    let v = ok_json(&["profiles", "--gpu", "B300", "-o", "json"]);
+    assert_contains!(v["gpus"][0]["sources"].as_str().unwrap(), "not published");
+    assert_eq!(v["gpus"][0]["profiles"][0]["id"], Value::Null);
+    assert_eq!(v["gpus"][0]["profiles"][0]["maxInstances"], 7);
+}
