@@ -4,5 +4,7 @@
 pub mod aks;
 pub mod catalog;
 pub mod labels;
+#[allow(dead_code, unused_imports)] // plan --layout uses it next
+pub mod layout;
 pub mod nvsmi;
 pub mod strategy;
