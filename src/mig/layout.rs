@@ -70,7 +70,7 @@ pub enum LayoutError {
         known: String,
     },
     /// More instances of one profile than fit on the GPU at all.
-    #[error("{count} x {profile} do not fit: at most {max} fit on one {gpu}")]
+    #[error("only {max} x {profile} fit on one {gpu}, not {count}")]
     TooMany {
         /// The GPU model.
         gpu: String,
@@ -82,9 +82,7 @@ pub enum LayoutError {
         max: u32,
     },
     /// More than one instance with media extensions.
-    #[error(
-        "{count} instances with media extensions ({profiles}); a GPU has one set, so one fits"
-    )]
+    #[error("{count} instances take media extensions ({profiles}) but a GPU has one set")]
     MediaEngines {
         /// How many ask for them.
         count: u32,
@@ -92,7 +90,10 @@ pub enum LayoutError {
         profiles: String,
     },
     /// More compute slices than the GPU has.
-    #[error("the instances need {needed} compute slices; an {gpu} has {total}")]
+    #[error(
+        "the instances need {needed} compute slices but {} {gpu} has {total}",
+        article(gpu)
+    )]
     ComputeSlices {
         /// The GPU model.
         gpu: String,
@@ -102,7 +103,10 @@ pub enum LayoutError {
         total: u32,
     },
     /// More memory slices than the GPU has.
-    #[error("the instances need {needed} memory slices; an {gpu} has {total}")]
+    #[error(
+        "the instances need {needed} memory slices but {} {gpu} has {total}",
+        article(gpu)
+    )]
     MemorySlices {
         /// The GPU model.
         gpu: String,
@@ -123,13 +127,21 @@ pub enum LayoutError {
     },
     /// The GPU's placements are not published, so only the slice counts could be checked.
     #[error(
-        "NVIDIA publishes no placements (nvidia-smi mig -lgipp) for {gpu}, so whether the \
-         instances fit side by side cannot be checked; their counts and slices are within the GPU's"
+        "NVIDIA publishes no placements (nvidia-smi mig -lgipp) for the {gpu}, so only the counts \
+         and slices were checked (they are within the GPU's)"
     )]
     PlacementsUnpublished {
         /// The GPU model.
         gpu: String,
     },
+}
+
+/// `an A100-40GB`, `a B200`: the article a model name takes when read aloud.
+pub fn article(model: &str) -> &'static str {
+    match model.bytes().next().map(|b| b.to_ascii_uppercase()) {
+        Some(b'A' | b'H' | b'R' | b'E' | b'F' | b'L' | b'M' | b'N' | b'S' | b'X') => "an",
+        _ => "a",
+    }
 }
 
 /// A layout as typed, before it meets a GPU: profile names and counts, in the order given.

@@ -4,9 +4,7 @@
 pub mod aks;
 pub mod catalog;
 pub mod labels;
-#[allow(dead_code, unused_imports)] // plan --layout uses it next
 pub mod layout;
 pub mod nvsmi;
-#[allow(dead_code)] // plan --layout uses it next
 pub mod parted_render;
 pub mod strategy;
