@@ -195,7 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
         'kubectl-mig;plan' {
             [CompletionResult]::new('--vm-size', '--vm-size', [CompletionResultType]::ParameterName, 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)')
             [CompletionResult]::new('--gpu-instance-profile', '--gpu-instance-profile', [CompletionResultType]::ParameterName, 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g')
-            [CompletionResult]::new('--node-count', '--node-count', [CompletionResultType]::ParameterName, 'Number of nodes in the pool')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1')
+            [CompletionResult]::new('--gpu', '--gpu', [CompletionResultType]::ParameterName, 'The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles)')
+            [CompletionResult]::new('--node-count', '--node-count', [CompletionResultType]::ParameterName, 'Number of nodes in the pool [default: 1]')
             [CompletionResult]::new('--cluster-name', '--cluster-name', [CompletionResultType]::ParameterName, 'The AKS cluster name, for the generated commands')
             [CompletionResult]::new('--resource-group', '--resource-group', [CompletionResultType]::ParameterName, 'The Azure resource group, for the generated commands')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The node pool name, for the generated commands')

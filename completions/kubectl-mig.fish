@@ -163,7 +163,9 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s v -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l vm-size -d 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu-instance-profile -d 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l node-count -d 'Number of nodes in the pool' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l layout -d 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l node-count -d 'Number of nodes in the pool [default: 1]' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l cluster-name -d 'The AKS cluster name, for the generated commands' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l resource-group -d 'The Azure resource group, for the generated commands' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l name -d 'The node pool name, for the generated commands' -r

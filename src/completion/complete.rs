@@ -166,6 +166,7 @@ fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
         (Some("run"), "profile") => run_profiles(typed),
         (Some("profiles"), "gpu") => values::gpu_models(),
         (Some("plan"), "vm_size") => values::vm_sizes(),
+        (Some("plan"), "gpu") => values::gpu_models(),
         (Some("plan"), "gpu_instance_profile") => {
             values::gpu_instance_profiles(typed.value("vm_size"))
         }

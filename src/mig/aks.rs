@@ -7,7 +7,9 @@
 //! NDm_A100_v4, NC_A100_v4, NCads_H100_v5, ND_H100_v5, ND_H200_v5, NCv3 and NCasT4_v3 (GPU model
 //! and count per size); AKS "Manage system node pools" (pool name rules).
 
-use crate::mig::catalog::{self, Gpu, Profile};
+pub mod managed;
+
+use crate::mig::catalog::{self, Gpu, Profile, Variant};
 
 /// The node label AKS puts on GPU nodes (`nvidia` for NVIDIA GPUs).
 pub const ACCELERATOR_LABEL: &str = "kubernetes.azure.com/accelerator";
@@ -36,6 +38,27 @@ impl VmSize {
     /// The catalog GPU of a MIG-capable size.
     pub fn gpu(&self) -> Option<&'static Gpu> {
         self.mig_model.and_then(catalog::find_gpu)
+    }
+
+    /// Where the GPU model and count of this size come from: the Azure size series page, and an
+    /// AKS page that confirms it where one does.
+    pub fn source(&self) -> &'static str {
+        match self.series {
+            "NDasrA100_v4" => {
+                "Azure NDasrA100_v4 size page; AKS multi-instance GPU guide (Standard_ND96asr_v4 table)"
+            }
+            "NC_A100_v4" => {
+                "Azure NC_A100_v4 size page; AKS managed GPU docs (Standard_NC24ads_A100_v4, A100 80GB)"
+            }
+            "NCads_H100_v5" => {
+                "Azure NCads_H100_v5 size page; AKS GPU autoscaling docs (Standard_NC40ads_H100_v5)"
+            }
+            "ND_H200_v5" => "Azure ND_H200_v5 size page; AKS NVMe storage docs (8 x H200)",
+            "NDm_A100_v4" => "Azure NDm_A100_v4 size page",
+            "ND_H100_v5" => "Azure ND_H100_v5 size page",
+            "NCv3" => "Azure NCv3 size page",
+            _ => "Azure NCasT4_v3 size page",
+        }
     }
 }
 
@@ -227,12 +250,13 @@ impl GpuInstanceProfile {
         }
     }
 
-    /// The MIG profile this value becomes on `gpu`: the smallest-memory, non-`+me` profile with
-    /// this many compute slices (MIG1g is `1g.5gb` on A100 40GB, `1g.10gb` on A100 80GB).
+    /// The MIG profile this value becomes on `gpu`: the smallest-memory profile without an
+    /// attribute suffix with this many compute slices (MIG1g is `1g.5gb` on A100 40GB, `1g.10gb`
+    /// on A100 80GB).
     pub fn profile_on(self, gpu: &Gpu) -> Option<&'static Profile> {
         gpu.profiles
             .iter()
-            .filter(|p| p.compute_slices == self.slices() && !p.media_extensions())
+            .filter(|p| p.compute_slices == self.slices() && p.variant() == Variant::Plain)
             .min_by_key(|p| p.memory_slices)
     }
 }
@@ -255,7 +279,7 @@ pub fn expected_instances(vm_size: &str, profile: &str) -> Option<u32> {
         Some(aks) => aks.profile_on(gpu)?,
         None => gpu.profile(profile)?,
     };
-    Some(profile.max_instances * size.gpu_count)
+    Some(profile.max_instances? * size.gpu_count)
 }
 
 /// Checks a node pool name against AKS's rule for Linux pools: a lowercase letter, then lowercase
@@ -298,8 +322,11 @@ mod tests {
         for size in vm_sizes() {
             assert!(size.name.starts_with("Standard_"));
             assert_eq!(size.mig_supported(), size.gpu().is_some(), "{}", size.name);
+            assert!(size.source().contains(size.series), "{}", size.name);
             if let Some(gpu) = size.gpu() {
                 assert_eq!(profiles_for(gpu), GpuInstanceProfile::ALL, "{}", size.name);
+                // Plans multiply these: every AKS MIG GPU has published counts.
+                assert!(gpu.profiles.iter().all(|p| p.max_instances.is_some()));
             }
         }
         assert!(!vm_size("Standard_NC6s_v3").unwrap().mig_supported());

@@ -5,7 +5,9 @@
 pub mod aks;
 pub mod catalog;
 pub mod labels;
+pub mod layout;
 pub mod mig_parted;
 pub mod nvsmi;
+pub mod parted_render;
 pub mod pci;
 pub mod strategy;

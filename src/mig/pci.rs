@@ -19,34 +19,6 @@ const PRODUCT_IDS: &[(&str, &str)] = &[
     ("H200", "0x233510DE"),
 ];
 
-const A100_40GB: &[&str] = &["0x20B010DE", "0x20B110DE", "0x20F110DE", "0x20F610DE"];
-const GB80: &[&str] = &[
-    "0x233010DE",
-    "0x233110DE",
-    "0x232210DE",
-    "0x20B210DE",
-    "0x20B510DE",
-    "0x20F310DE",
-    "0x20F510DE",
-    "0x232410DE",
-];
-
-/// Catalog model → the ids of its family in the default config.
-const MODEL_IDS: &[(&str, &[&str])] = &[
-    ("A100-40GB", A100_40GB),
-    ("A100-80GB", GB80),
-    ("H100-80GB", GB80),
-    ("H100-PCIE", GB80),
-    ("A30", &["0x20B710DE"]),
-    ("H100-NVL", &["0x232110DE", "0x233A10DE"]),
-    (
-        "GH200",
-        &["0x234210DE", "0x233D10DE", "0x20B610DE", "0x232910DE"],
-    ),
-    ("H200", &["0x233510DE", "0x233B10DE"]),
-    ("B200", &["0x290110DE"]),
-];
-
 /// The PCI ids a GPU with this `nvidia.com/gpu.product` label may have: its own when known,
 /// else its family's; empty for GPUs the catalog does not know.
 pub fn ids_for_product(product: &str) -> Vec<&'static str> {
@@ -58,8 +30,8 @@ pub fn ids_for_product(product: &str) -> Vec<&'static str> {
         return vec![id];
     }
     catalog::gpu_for_product(product)
-        .and_then(|gpu| MODEL_IDS.iter().find(|(m, _)| *m == gpu.model))
-        .map(|(_, ids)| ids.to_vec())
+        .and_then(|gpu| gpu.device_ids)
+        .map(|d| d.ids.to_vec())
         .unwrap_or_default()
 }
 
@@ -82,12 +54,14 @@ mod tests {
         );
         assert_eq!(ids_for_product("NVIDIA-H100-NVL").len(), 2);
         assert!(ids_for_product("Tesla-T4").is_empty());
-        for gpu in catalog::gpus() {
-            assert!(
-                MODEL_IDS.iter().any(|(m, _)| *m == gpu.model),
-                "{} has no PCI ids",
-                gpu.model
-            );
+        // A GPU's family ids come from the catalog (the GPU Operator's default config).
+        for gpu in catalog::gpus().iter().filter(|g| g.device_ids.is_some()) {
+            for product in gpu.products {
+                assert!(
+                    !ids_for_product(product).is_empty(),
+                    "{product} has no PCI ids"
+                );
+            }
         }
     }
 

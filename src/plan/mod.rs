@@ -1,156 +1,57 @@
-//! `kubectl mig plan`: what an AKS GPU node pool with a MIG instance profile will give.
+//! `kubectl mig plan`: what an AKS GPU node pool with a MIG instance profile will give, or what a
+//! MIG layout gives and whether it fits.
 
+mod aks_pool;
+mod args;
+mod layout;
+mod layout_report;
 mod planner;
 pub mod profiles;
+mod report;
+
+pub use args::{PlanArgs, EXAMPLES};
 
 use crate::error::{Error, Result};
-use crate::output::{self, io_error, Format};
-use crate::plan::planner::{build, Plan};
-use crate::plan::profiles::write_columns;
-use clap::Args;
+use crate::output::{self, Format};
+use crate::plan::layout::{build_layout, Status};
+use crate::plan::layout_report::write_layout_report;
+use crate::plan::planner::build;
+use crate::plan::report::write_report;
 use std::io::Write;
 
-/// Examples shown in `kubectl mig plan --help`.
-pub const EXAMPLES: &str = "\
-Examples:
-  # 8 x A100 40GB cut into 1g.5gb instances, 3 nodes
-  kubectl mig plan --vm-size Standard_ND96asr_v4 --gpu-instance-profile MIG1g --node-count 3
-
-  # With the az command filled in
-  kubectl mig plan --vm-size Standard_NC24ads_A100_v4 --gpu-instance-profile MIG3g \\
-      --resource-group my-rg --cluster-name my-aks --name migpool";
-
-/// Flags of `kubectl mig plan`.
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// The AKS VM size of the node pool (e.g. Standard_ND96asr_v4).
-    #[arg(long, value_name = "SIZE")]
-    pub vm_size: String,
-    /// The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g.
-    #[arg(long, value_name = "PROFILE")]
-    pub gpu_instance_profile: String,
-    /// Number of nodes in the pool.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub node_count: u32,
-    /// The AKS cluster name, for the generated commands.
-    #[arg(long, value_name = "NAME")]
-    pub cluster_name: Option<String>,
-    /// The Azure resource group, for the generated commands.
-    #[arg(long, value_name = "RG")]
-    pub resource_group: Option<String>,
-    /// The node pool name, for the generated commands.
-    #[arg(long = "name", value_name = "POOL")]
-    pub pool_name: Option<String>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
-    pub output: Format,
-}
-
-impl PlanArgs {
-    /// The pool to plan, as the planner takes it.
-    fn request(&self) -> planner::PoolRequest {
-        planner::PoolRequest {
-            vm_size: self.vm_size.clone(),
-            gpu_instance_profile: self.gpu_instance_profile.clone(),
-            node_count: self.node_count,
-            cluster_name: self.cluster_name.clone(),
-            resource_group: self.resource_group.clone(),
-            pool_name: self.pool_name.clone(),
-        }
-    }
-}
-
-/// Runs `kubectl mig plan`.
+/// Runs `kubectl mig plan`: one GPU instance profile for an AKS pool, or a layout with
+/// `--layout` (which fails, after printing why and the nearest layouts, when it does not fit).
 pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
-    let plan = build(&args.request())?;
+    if let Some(request) = args.layout_request() {
+        let plan = build_layout(&request)?;
+        match args.output {
+            Format::Table | Format::Wide => write_layout_report(out, &plan)?,
+            Format::Json | Format::Yaml => output::write_data(out, args.output, &plan)?,
+        }
+        if plan.status == Status::DoesNotFit {
+            let next = if plan.nearest.is_empty() {
+                format!(
+                    "change it (kubectl mig profiles --gpu {} lists the profiles)",
+                    plan.gpu.model
+                )
+            } else {
+                "try one of the nearest layouts printed".to_string()
+            };
+            return Err(Error::failed(format!(
+                "layout {} does not fit {} {}: {}; {next}",
+                plan.layout,
+                crate::mig::layout::article(plan.gpu.model),
+                plan.gpu.model,
+                plan.reason.as_deref().unwrap_or("no placement")
+            )));
+        }
+        return Ok(());
+    }
+    let plan = build(&args.request()?)?;
     match args.output {
         Format::Table | Format::Wide => write_report(out, &plan),
         Format::Json | Format::Yaml => output::write_data(out, args.output, &plan),
     }
-}
-
-// Long: the report is printed section after section, in the order the user reads it.
-fn write_report(out: &mut dyn Write, plan: &Plan) -> Result<()> {
-    let p = &plan.mig_profile;
-    let id =
-        p.id.map_or_else(String::new, |id| format!(" (profile ID {id})"));
-    let sms = p
-        .multiprocessors
-        .map_or_else(String::new, |n| format!(" ({n} SMs)"));
-    let gib = p
-        .memory_gib
-        .map_or_else(String::new, |g| format!(" ({g:.2} GiB)"));
-    let nodes = if plan.node_count == 1 {
-        "node"
-    } else {
-        "nodes"
-    };
-    let mut text = format!(
-        "VM size:        {} ({}: {} x {})\n\
-         GPU instance:   {} -> MIG {}{id} on every GPU\n\
-         Each instance:  {} of the SMs{sms}, {} of the memory{gib}\n\
-         Instances:      {} per GPU, {} per node, {} in the pool ({} {nodes})\n\n",
-        plan.vm_size,
-        plan.vm_series,
-        plan.gpu.count,
-        plan.gpu.name,
-        plan.gpu_instance_profile,
-        p.name,
-        p.sm_fraction,
-        p.memory_fraction,
-        plan.instances.per_gpu,
-        plan.instances.per_node,
-        plan.instances.pool,
-        plan.node_count,
-    );
-    let rows: Vec<Vec<String>> = plan
-        .strategies
-        .iter()
-        .map(|s| {
-            vec![
-                s.strategy.to_string(),
-                format!("{}: {}", s.resource, s.allocatable_per_node),
-                format!("{}: 1", s.resource),
-            ]
-        })
-        .collect();
-    let mut table = Vec::new();
-    write_columns(
-        &mut table,
-        &[
-            "STRATEGY",
-            "KUBECTL DESCRIBE NODE (ALLOCATABLE)",
-            "TEST POD LIMITS",
-        ],
-        &rows,
-    )?;
-    text.push_str(&String::from_utf8_lossy(&table));
-    let body = serde_json::to_string_pretty(&plan.arm.body)
-        .map_err(|e| Error::failed(format!("cannot encode the request body: {e}")))?;
-    text.push_str(&format!(
-        "\nCreate the node pool (the GPU instance profile cannot be changed afterwards):\n  {}\n\n\
-         Or with the AKS REST API (api-version {} or later):\n  {} {}\n{}\n\n\
-         Then install the device plugin with a MIG strategy and run a test pod:\n",
-        plan.az_command,
-        plan.arm.api_version,
-        plan.arm.method,
-        plan.arm.url,
-        indent(&body),
-    ));
-    for s in &plan.strategies {
-        text.push_str(&format!(
-            "  {:<7} {} && {}\n",
-            format!("{}:", s.strategy),
-            s.install_command,
-            s.run_command
-        ));
-    }
-    out.write_all(text.as_bytes()).map_err(io_error)
-}
-
-fn indent(text: &str) -> String {
-    let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
-    lines.join("\n")
 }
 
 #[cfg(test)]

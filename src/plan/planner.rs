@@ -2,9 +2,11 @@
 //! resource names under each strategy, and the commands that create it. Pure: no I/O.
 
 use crate::error::{Error, Result};
+use crate::mig::aks::managed;
 use crate::mig::aks::{self, GpuInstanceProfile, VmSize};
 use crate::mig::catalog::{Gpu, Profile};
 use crate::mig::strategy::Strategy;
+use crate::plan::aks_pool::{self, ManagedGpu, PoolNames};
 use serde::Serialize;
 
 /// The oldest AKS API version that accepts `gpuInstanceProfile` (AKS multi-instance GPU guide).
@@ -26,6 +28,12 @@ pub(crate) struct Plan {
     pub(crate) strategies: Vec<StrategyPlan>,
     pub(crate) az_command: String,
     pub(crate) arm: ArmRequest,
+    /// Where the VM size's GPU model and count come from.
+    pub(crate) vm_size_source: &'static str,
+    /// The managed GPU experience (preview) way to create the same pool.
+    pub(crate) managed_gpu: ManagedGpu,
+    /// The same pool with Terraform's azurerm provider.
+    pub(crate) terraform: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +58,9 @@ pub(crate) struct PlanProfile {
     #[serde(rename = "memoryGiB")]
     pub(crate) memory_gib: Option<f64>,
     pub(crate) multiprocessors: Option<u32>,
+    /// Whether AKS documents that the GPU instance profile becomes this MIG profile on this GPU
+    /// (else kubectl mig reads it as the smallest profile with that many compute slices).
+    pub(crate) documented: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,28 +190,23 @@ pub(crate) fn assemble(
     profile: &Profile,
 ) -> Plan {
     // The same lookup describe uses to compare a node's allocatable with what the pool promises.
-    let per_node = aks::expected_instances(size.name, gip.as_str())
-        .unwrap_or(profile.max_instances * size.gpu_count);
-    let rg = args.resource_group.as_deref().unwrap_or("<resource-group>");
-    let cluster = args.cluster_name.as_deref().unwrap_or("<cluster-name>");
-    let pool = args.pool_name.as_deref().unwrap_or("<pool-name>");
+    // Every GPU of an AKS MIG size has published counts (a test in aks.rs checks it).
+    let per_gpu = profile.max_instances.unwrap_or_default();
+    let per_node =
+        aks::expected_instances(size.name, gip.as_str()).unwrap_or(per_gpu * size.gpu_count);
+    let names = PoolNames::new(
+        args.resource_group.as_deref(),
+        args.cluster_name.as_deref(),
+        args.pool_name.as_deref(),
+    );
     // `--node-vm-size` and `--resource-group`: an old public AKS MIG guide wrote `--node-size`
     // and `--resourcegroup`, which `az aks nodepool add` rejects.
     let az_command = format!(
-        "az aks nodepool add --resource-group {} --cluster-name {} --name {} --node-vm-size {} \
-         --node-count {} --gpu-instance-profile {}",
-        shell_word(rg),
-        shell_word(cluster),
-        shell_word(pool),
-        size.name,
-        args.node_count,
+        "{} --gpu-instance-profile {}",
+        names.az_add(size, args.node_count),
         gip.as_str()
     );
-    let url = format!(
-        "/subscriptions/<subscription-id>/resourceGroups/{rg}/providers/\
-         Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}\
-         ?api-version={MIN_API_VERSION}"
-    );
+    let url = names.url(MIN_API_VERSION);
     let run_command = format!("kubectl mig run --profile {}", profile.name);
     let strategy = |strategy: Strategy, resource: String| StrategyPlan {
         strategy,
@@ -229,10 +235,11 @@ pub(crate) fn assemble(
             memory_fraction: format!("{}/{}", profile.memory_slices, gpu.memory_slices),
             memory_gib: profile.memory_gib,
             multiprocessors: profile.multiprocessors,
+            documented: managed::documented_profile(gpu, gip) == Some(profile.name),
         },
         node_count: args.node_count,
         instances: Instances {
-            per_gpu: profile.max_instances,
+            per_gpu,
             per_node,
             pool: per_node * args.node_count,
         },
@@ -262,6 +269,9 @@ pub(crate) fn assemble(
                 },
             },
         },
+        vm_size_source: size.source(),
+        managed_gpu: aks_pool::managed_pool(&names, size, args.node_count, gip),
+        terraform: aks_pool::terraform(&names, size, args.node_count, gip),
     }
 }
 
@@ -294,14 +304,4 @@ pub(crate) fn validate_name(value: &str, what: &str, max: usize, extra: &str) ->
         "{what} {value:?} is not valid on Azure: use 1 to {max} letters, digits or {}",
         extra.join(" ")
     )))
-}
-
-/// Quotes a value for a POSIX shell when it has characters the shell would interpret.
-pub(crate) fn shell_word(value: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.<>".contains(c);
-    if value.chars().all(plain) {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
 }

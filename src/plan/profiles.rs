@@ -76,6 +76,9 @@ struct GpuView {
     source: &'static str,
     compute_slices: Option<u32>,
     memory_slices: Option<u32>,
+    /// Where the catalog's numbers come from and which are unpublished (catalog only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sources: Option<String>,
     profiles: Vec<ProfileView>,
 }
 
@@ -96,6 +99,9 @@ struct ProfileView {
     encoders: Option<u32>,
     jpeg: Option<u32>,
     ofa: Option<u32>,
+    /// Other names drivers or tools give this profile (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
 }
 
 fn from_catalog(model: Option<&str>) -> Result<Report> {
@@ -145,6 +151,7 @@ fn catalog_view(gpu: &Gpu) -> GpuView {
         source: "catalog",
         compute_slices: Some(gpu.compute_slices),
         memory_slices: Some(gpu.memory_slices),
+        sources: Some(gpu.sources.to_string()),
         profiles: gpu
             .profiles
             .iter()
@@ -155,13 +162,18 @@ fn catalog_view(gpu: &Gpu) -> GpuView {
                 memory_slices: Some(p.memory_slices),
                 memory_gib: p.memory_gib,
                 multiprocessors: p.multiprocessors,
-                max_instances: Some(p.max_instances),
+                max_instances: p.max_instances,
                 placements: p.placements.map(<[u32]>::to_vec),
-                copy_engines: Some(p.engines.copy),
-                decoders: Some(p.engines.decoders),
-                encoders: p.engines.encoders,
-                jpeg: Some(p.engines.jpeg),
-                ofa: Some(p.engines.ofa),
+                copy_engines: p.engines.map(|e| e.copy),
+                decoders: p.engines.map(|e| e.decoders),
+                encoders: p.engines.and_then(|e| e.encoders),
+                jpeg: p.engines.map(|e| e.jpeg),
+                ofa: p.engines.map(|e| e.ofa),
+                aliases: gpu
+                    .aliases_of(p.name)
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
             })
             .collect(),
     }
@@ -236,6 +248,7 @@ fn capture_view(gpu: &SmiGpu) -> GpuView {
                 encoders: p.encoders,
                 jpeg: p.jpeg,
                 ofa: p.ofa,
+                aliases: Vec::new(),
             }
         })
         .collect();
@@ -253,6 +266,7 @@ fn capture_view(gpu: &SmiGpu) -> GpuView {
         source: "nvidia-smi",
         compute_slices: known.map(|g| g.compute_slices).or(compute),
         memory_slices: known.map(|g| g.memory_slices).or(memory),
+        sources: None,
         profiles,
     }
 }

@@ -104,7 +104,7 @@ pub fn replacement_plan(
     let gip = instance_profile(layout, pool.gpu)?;
     let profile = gip.profile_on(pool.gpu).ok_or("no such profile")?;
     let per_node = aks::expected_instances(pool.size.name, gip.as_str())
-        .unwrap_or(profile.max_instances * pool.size.gpu_count);
+        .unwrap_or(profile.max_instances.unwrap_or(0) * pool.size.gpu_count);
     let count = pool_nodes.len().max(1) as u32;
     let (rg, cluster) = names(node);
     let suffix = format!("{}g", gip.slices());
@@ -120,7 +120,7 @@ pub fn replacement_plan(
          \x20    az aks nodepool add --resource-group {rg} --cluster-name {cluster} --name {new_pool} --node-vm-size {} --node-count {count} --gpu-instance-profile {}\n\
          \x20 2. Move the workloads off the old pool's nodes, one by one:\n",
         node.name, pool.name, pool.size.name, pool.size.gpu_count, pool.size.gpu_name,
-        gip.as_str(), profile.name, profile.max_instances, per_node * count,
+        gip.as_str(), profile.name, profile.max_instances.map_or("-".to_string(), |m| m.to_string()), per_node * count,
         pool.size.name, gip.as_str(),
     );
     for n in pool_nodes {

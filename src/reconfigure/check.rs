@@ -65,38 +65,14 @@ pub fn physical_gpus(node: &NodeInfo, config: &Config) -> Option<u32> {
     }
 }
 
-/// Whether one GPU can hold `devices`: every profile exists on the GPU, each within its maximum
-/// instances, and their slices within the GPU's.
-///
-/// A simple check kept in one place on purpose: the lead switches it to the full placement
-/// checker `crate::mig::layout::fits` once that lands.
+/// Whether one GPU can hold `devices`: the catalog's placement rules (`mig::layout::fits`), or,
+/// for GPUs whose placements NVIDIA does not publish, its counts and slices alone.
 pub fn fits_gpu(gpu: &Gpu, devices: &BTreeMap<String, u32>) -> Result<(), String> {
-    let (mut compute, mut memory) = (0, 0);
-    for (name, count) in devices {
-        let profile = gpu.profile(name).ok_or_else(|| {
-            let names: Vec<&str> = gpu.profiles.iter().map(|p| p.name).collect();
-            format!(
-                "{} has no {name} profile (it has {})",
-                gpu.name,
-                names.join(", ")
-            )
-        })?;
-        if *count > profile.max_instances {
-            return Err(format!(
-                "{count} × {name} is more than the {} a {} holds",
-                profile.max_instances, gpu.name
-            ));
-        }
-        compute += profile.compute_slices * count;
-        memory += profile.memory_slices * count;
+    let layout: Vec<(&str, u32)> = devices.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    match crate::mig::layout::fits(gpu, &layout) {
+        Ok(_) | Err(crate::mig::layout::LayoutError::PlacementsUnpublished { .. }) => Ok(()),
+        Err(e) => Err(e.to_string()),
     }
-    if compute > gpu.compute_slices || memory > gpu.memory_slices {
-        return Err(format!(
-            "together the profiles need {compute} compute and {memory} memory slices, more than the {} and {} of a {}",
-            gpu.compute_slices, gpu.memory_slices, gpu.name
-        ));
-    }
-    Ok(())
 }
 
 /// What the device plugin advertises for `gpus` under `strategy`, and whether `single` finds the

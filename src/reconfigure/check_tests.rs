@@ -67,7 +67,9 @@ fn layouts_that_do_not_fit_say_why() {
     let config = default_config();
     let err = evaluate(&node, &config, "all-1g.10gb.me").unwrap_err();
     assert!(
-        err.contains("no entry") || err.contains("no 1g.10gb+me"),
+        err.contains("no entry")
+            || err.contains("no 1g.10gb+me")
+            || err.contains("no MIG profile 1g.10gb+me"),
         "{err}"
     );
     let err = evaluate(&node, &config, "all-7g.80gb").unwrap_err();
@@ -79,7 +81,7 @@ fn layouts_that_do_not_fit_say_why() {
     )
     .unwrap();
     let err = evaluate(&node, &too_many, "x").unwrap_err();
-    assert!(err.contains("more than the 2"), "{err}");
+    assert!(err.contains("only 2 x 3g.20gb fit"), "{err}");
     let h100_only = parse(
         "version: v1\nmig-configs:\n  x:\n    - device-filter: [\"0x233010DE\"]\n      devices: all\n      mig-enabled: true\n      mig-devices: {\"1g.10gb\": 7}\n",
     )

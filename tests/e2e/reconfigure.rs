@@ -165,8 +165,11 @@ fn a_disruption_budget_stops_the_drain_and_the_resume_command_finishes() {
 fn layouts_that_do_not_fit_are_refused_before_any_change() {
     let server = TestServer::start(mig_manager_api(100));
     for (layout, needle) in [
-        ("all-7g.80gb", "does not fit GPU 0: NVIDIA A100 40GB"),
-        ("all-2g.48gb", "no 2g.48gb profile"),
+        (
+            "all-7g.80gb",
+            "does not fit GPU 0: A100-40GB has no MIG profile 7g.80gb",
+        ),
+        ("all-2g.48gb", "no MIG profile 2g.48gb"),
         ("no-such-layout", "there is no layout \"no-such-layout\""),
     ] {
         server.api.clear_requests();

@@ -3,15 +3,22 @@
 //! Sources, named in each entry:
 //! - "NVIDIA MIG User Guide, Supported MIG Profiles": profile names, fractions of SMs and memory,
 //!   media engines, copy engines and instance counts per GPU (A30, A100, H100 80GB / 94GB / 96GB,
-//!   H200 141GB, B200 180GB).
+//!   H200 141GB, B200 180GB, RTX PRO 6000 Blackwell).
 //! - `nvidia-smi mig -lgip` / `-lgipp` captures (profile IDs, memory GiB, SM and engine counts,
 //!   placements): the project's own H100 80GB HBM3 and H200 captures in shared/fixtures, and public
 //!   captures quoted where used. Memory GiB is what nvidia-smi prints; it moves by ±0.25 GiB between
 //!   driver branches (A100 40GB 7g.40gb reads 39.25, 39.38 or 39.50), so treat it as approximate.
 //! - NVIDIA GPU Operator `default-mig-parted-config` (`all-1g.5gb`, `all-balanced`, ...): which
-//!   product families share a profile set.
+//!   product families share a profile set, their PCI device ids, and the only published names and
+//!   counts of B300, GB300, H20 and the larger GH200 144GB and GB200 profiles.
+//!
+//! What NVIDIA does not publish is `None` and each GPU's `sources` says which; profile names are
+//! per GPU (`1g.35gb` is one memory slice on GB300, two on H200), so look them up on a [`Gpu`].
 
 mod data;
+mod name;
+
+pub use name::{parse_profile_name, ProfileName, Variant};
 
 use data::GPUS;
 
@@ -45,12 +52,12 @@ pub struct Profile {
     pub memory_gib: Option<f64>,
     /// Streaming multiprocessors; `None` where no capture was available.
     pub multiprocessors: Option<u32>,
-    /// How many instances of this profile alone fit on one GPU.
-    pub max_instances: u32,
+    /// How many instances of this profile alone fit on one GPU; `None` where unpublished.
+    pub max_instances: Option<u32>,
     /// Valid start slots (`-lgipp`'s `{0,2,4}` part); `None` where unpublished.
     pub placements: Option<&'static [u32]>,
-    /// Engine counts.
-    pub engines: Engines,
+    /// Engine counts; `None` where unpublished.
+    pub engines: Option<Engines>,
 }
 
 impl Profile {
@@ -58,6 +65,21 @@ impl Profile {
     pub fn media_extensions(&self) -> bool {
         self.name.ends_with("+me")
     }
+
+    /// The name's attribute suffix (`+me`, `+me.all`, `-me`, `+gfx`), or plain.
+    pub fn variant(&self) -> Variant {
+        parse_profile_name(self.name).map_or(Variant::Plain, |n| n.variant)
+    }
+}
+
+/// NVIDIA's PCI device ids for a GPU model's profile set, as the GPU Operator's
+/// `default-mig-parted-config` filters on them (`device-filter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceIds {
+    /// `0x<device><vendor>` ids, e.g. `0x20B010DE`.
+    pub ids: &'static [&'static str],
+    /// NVIDIA's comment naming the products behind the ids (several models may share them).
+    pub group: &'static str,
 }
 
 /// A MIG-capable GPU model and its profiles.
@@ -71,64 +93,45 @@ pub struct Gpu {
     pub products: &'static [&'static str],
     /// Other names accepted by `--gpu`.
     pub aliases: &'static [&'static str],
-    /// Compute slices of the whole GPU (7, or 4 on A30).
+    /// Compute slices of the whole GPU (7, or 4 on A30 and RTX PRO 6000).
     pub compute_slices: u32,
-    /// Memory slices of the whole GPU (8, or 4 on A30).
+    /// Memory slices of the whole GPU (8, or 4 on A30 and RTX PRO 6000).
     pub memory_slices: u32,
-    /// Where the numbers come from.
+    /// Where the numbers come from, and which ones are not published.
     pub sources: &'static str,
     /// Profiles in `nvidia-smi mig -lgip` order (smallest first).
     pub profiles: &'static [Profile],
+    /// Other names drivers or tools have given a profile, as `(alias, catalog name)`, e.g.
+    /// `("3g.39gb", "3g.40gb")` on A100 80GB with drivers 535/545.
+    pub profile_aliases: &'static [(&'static str, &'static str)],
+    /// The PCI device ids NVIDIA's MIG manager config uses for this GPU; `None` if unpublished.
+    pub device_ids: Option<DeviceIds>,
 }
 
 impl Gpu {
-    /// The profile with this name (`1g.5gb`, with or without a `MIG ` prefix), if the GPU has it.
+    /// The profile with this name or one of its aliases (`1g.5gb`, with or without a `MIG `
+    /// prefix, any case), if the GPU has it.
     pub fn profile(&self, name: &str) -> Option<&'static Profile> {
         let name = name.trim();
         let name = name.strip_prefix("MIG ").unwrap_or(name);
+        let name = self
+            .profile_aliases
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+            .map_or(name, |(_, canonical)| canonical);
         self.profiles
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
     }
-}
 
-/// A parsed profile name such as `1g.5gb+me`; orders smallest first (slices, memory, `+me` last).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProfileName {
-    /// Compute slices (`1` in `1g.5gb`).
-    pub slices: u32,
-    /// Nominal memory in GB (`5` in `1g.5gb`).
-    pub memory_gb: u32,
-    /// True for the `+me` (media extensions) variant.
-    pub media_extensions: bool,
-}
-
-/// Parses a MIG profile name (`1g.5gb`, `1g.5gb+me`, `MIG 7g.80gb`); `None` if it is not one.
-///
-/// Compute-instance names (`1c.3g.40gb`) and the RTX PRO `+gfx`/`-me` variants are not profiles
-/// kubectl-mig plans for, so they give `None`.
-pub fn parse_profile_name(name: &str) -> Option<ProfileName> {
-    let name = name.trim();
-    let name = name.strip_prefix("MIG ").unwrap_or(name);
-    let (base, media_extensions) = match name.strip_suffix("+me") {
-        Some(base) => (base, true),
-        None => (name, false),
-    };
-    let (slices, memory) = base.split_once("g.")?;
-    let memory = memory.strip_suffix("gb")?;
-    let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(slices) || !digits(memory) {
-        return None;
+    /// The other names of the catalog profile `name` (empty when it has none).
+    pub fn aliases_of(&self, name: &str) -> Vec<&'static str> {
+        self.profile_aliases
+            .iter()
+            .filter(|(_, canonical)| canonical.eq_ignore_ascii_case(name))
+            .map(|(alias, _)| *alias)
+            .collect()
     }
-    let slices: u32 = slices.parse().ok()?;
-    if !(1..=8).contains(&slices) {
-        return None;
-    }
-    Some(ProfileName {
-        slices,
-        memory_gb: memory.parse().ok()?,
-        media_extensions,
-    })
 }
 
 /// Every GPU model in the catalog, oldest first.
@@ -175,140 +178,5 @@ fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_profile_names() {
-        let p = |s| parse_profile_name(s);
-        let name = |slices, memory_gb, media_extensions| {
-            Some(ProfileName {
-                slices,
-                memory_gb,
-                media_extensions,
-            })
-        };
-        assert_eq!(p("1g.5gb"), name(1, 5, false));
-        assert_eq!(p("1g.5gb+me"), name(1, 5, true));
-        assert_eq!(p("MIG 7g.141gb"), name(7, 141, false));
-        assert_eq!(p(" 3g.47gb "), name(3, 47, false));
-        for bad in [
-            "",
-            "1g",
-            "1g.5",
-            "g.5gb",
-            "1g.gb",
-            "1c.3g.40gb",
-            "1g.24gb+gfx",
-            "9g.5gb",
-            "x",
-        ] {
-            assert_eq!(p(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn profile_names_order_smallest_first() {
-        let mut names: Vec<_> = ["7g.40gb", "1g.10gb", "1g.5gb+me", "2g.10gb", "1g.5gb"]
-            .iter()
-            .map(|n| parse_profile_name(n).unwrap())
-            .collect();
-        names.sort();
-        let order: Vec<_> = names.iter().map(|n| (n.slices, n.memory_gb)).collect();
-        assert_eq!(order, [(1, 5), (1, 5), (1, 10), (2, 10), (7, 40)]);
-        assert!(!names[0].media_extensions && names[1].media_extensions);
-    }
-
-    #[test]
-    fn maps_product_labels_to_gpus() {
-        let model = |label: &str| gpu_for_product(label).map(|g| g.model);
-        assert_eq!(model("NVIDIA-A100-SXM4-40GB"), Some("A100-40GB"));
-        assert_eq!(model("A100-SXM4-40GB"), Some("A100-40GB"));
-        assert_eq!(model("NVIDIA-A100-SXM4-40GB-MIG-1g.5gb"), Some("A100-40GB"));
-        assert_eq!(model("NVIDIA-A100-PCIE-40GB"), Some("A100-40GB"));
-        assert_eq!(model("NVIDIA-A100-80GB-PCIe"), Some("A100-80GB"));
-        assert_eq!(
-            model("NVIDIA-A100-SXM4-80GB-MIG-INVALID"),
-            Some("A100-80GB")
-        );
-        assert_eq!(model("NVIDIA-H100-80GB-HBM3"), Some("H100-80GB"));
-        assert_eq!(model("NVIDIA H100 80GB HBM3"), Some("H100-80GB"));
-        assert_eq!(model("NVIDIA-H100-NVL"), Some("H100-NVL"));
-        assert_eq!(
-            model("NVIDIA-H100-NVL-MIG-1g.12gb-SHARED"),
-            Some("H100-NVL")
-        );
-        assert_eq!(model("NVIDIA-H100-PCIe"), Some("H100-PCIE"));
-        assert_eq!(model("NVIDIA-H200"), Some("H200"));
-        assert_eq!(model("NVIDIA-A30"), Some("A30"));
-        assert_eq!(model("NVIDIA-B200"), Some("B200"));
-        assert_eq!(model("Tesla-T4"), None);
-        assert_eq!(model("NVIDIA-A10"), None);
-        assert_eq!(model(""), None);
-    }
-
-    #[test]
-    fn finds_gpus_by_model_alias_or_product() {
-        assert_eq!(find_gpu("h100-80gb").unwrap().model, "H100-80GB");
-        assert_eq!(find_gpu("A100").unwrap().model, "A100-40GB");
-        assert_eq!(find_gpu("H100-94GB").unwrap().model, "H100-NVL");
-        assert_eq!(find_gpu("NVIDIA-H200").unwrap().model, "H200");
-        assert!(find_gpu("V100").is_none());
-    }
-
-    /// The classic A100 40GB table (NVIDIA MIG User Guide; AKS "Create a multi-instance GPU node
-    /// pool"): instances per GPU and fractions of SMs and memory.
-    #[test]
-    fn a100_40gb_classic_table() {
-        let gpu = find_gpu("A100-40GB").unwrap();
-        let expected = [
-            ("1g.5gb", 7, 1, 1),
-            ("2g.10gb", 3, 2, 2),
-            ("3g.20gb", 2, 3, 4),
-            ("4g.20gb", 1, 4, 4),
-            ("7g.40gb", 1, 7, 8),
-        ];
-        for (name, max, sm_sevenths, memory_eighths) in expected {
-            let p = gpu.profile(name).unwrap();
-            assert_eq!(p.max_instances, max, "{name}");
-            assert_eq!(
-                (p.compute_slices, gpu.compute_slices),
-                (sm_sevenths, 7),
-                "{name}"
-            );
-            assert_eq!(
-                (p.memory_slices, gpu.memory_slices),
-                (memory_eighths, 8),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn catalog_is_consistent() {
-        for gpu in gpus() {
-            assert!(!gpu.profiles.is_empty(), "{}", gpu.model);
-            for p in gpu.profiles {
-                let parsed = parse_profile_name(p.name).unwrap();
-                assert_eq!(parsed.slices, p.compute_slices, "{} {}", gpu.model, p.name);
-                assert_eq!(parsed.media_extensions, p.media_extensions());
-                assert!(p.compute_slices <= gpu.compute_slices);
-                assert!(p.memory_slices <= gpu.memory_slices);
-                // Without +me, every start slot is one instance that fits; +me is one per GPU.
-                if let Some(starts) = p.placements {
-                    let fit = if p.media_extensions() {
-                        1
-                    } else {
-                        starts.len() as u32
-                    };
-                    assert_eq!(p.max_instances, fit, "{} {}", gpu.model, p.name);
-                    assert!(starts
-                        .iter()
-                        .all(|s| s + p.memory_slices <= gpu.memory_slices));
-                }
-                assert!(gpu.profile(&format!("MIG {}", p.name)).is_some());
-            }
-            assert!(gpu.products.iter().all(|p| gpu_for_product(p) == Some(gpu)));
-        }
-    }
-}
+#[path = "catalog_tests.rs"]
+mod tests;

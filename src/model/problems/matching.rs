@@ -21,7 +21,7 @@ pub fn resource_for_label<'a>(label: &str, resources: &[&'a str]) -> Option<&'a 
             parse_profile_name(r).is_some_and(|p| {
                 let tolerance = (wanted.memory_gb / 20).max(2);
                 p.slices == wanted.slices
-                    && p.media_extensions == wanted.media_extensions
+                    && p.variant == wanted.variant
                     && p.memory_gb.abs_diff(wanted.memory_gb) <= tolerance
             })
         })
