@@ -56,6 +56,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s n -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all -d 'Show every node, also those without NVIDIA GPUs'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all-contexts -d 'Every context of the kubeconfig at once (a fleet); with -f, each file is one cluster. `--context a,b,c` reads those contexts'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l profile -d 'The MIG profile to request (e.g. 1g.5gb); default: the smallest one with free capacity' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l count -d 'How many MIG devices to request' -r

@@ -76,6 +76,16 @@ fn check_certificate_authority(cluster: &str, data: Option<&str>) -> Result<()> 
     Ok(())
 }
 
+/// Every context of the kubeconfig kubectl would use, in file order.
+pub fn context_names(options: &ConnectOptions) -> Result<Vec<String>> {
+    let Some(kubeconfig) = read_kubeconfig(options.kubeconfig.as_deref())? else {
+        return Err(Error::failed(
+            "no kubeconfig found, so there are no contexts to read; pass --kubeconfig or set KUBECONFIG",
+        ));
+    };
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 /// The merged kubeconfig, or `None` when there is none to read.
 fn read_kubeconfig(flag: Option<&Path>) -> Result<Option<Kubeconfig>> {
     if let Some(path) = flag {

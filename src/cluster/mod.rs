@@ -79,6 +79,8 @@ impl Cluster {
     }
 }
 
+pub use kubeconfig::context_names;
+
 /// The HTTP status the API server answered, when `err` came from one.
 pub fn status_code(err: &Error) -> Option<u16> {
     let mut current = std::error::Error::source(err);

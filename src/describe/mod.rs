@@ -1,5 +1,6 @@
 //! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
 
+mod fleet;
 mod render;
 
 use crate::cluster;
@@ -28,7 +29,11 @@ Examples:
   kubectl mig describe -l kubernetes.azure.com/agentpool=migpool -o json
 
   # Read a capture instead of a cluster (kubectl get nodes,pods -A -o yaml > cluster.yaml)
-  kubectl mig describe -f cluster.yaml";
+  kubectl mig describe -f cluster.yaml
+
+  # Every cluster of the kubeconfig, or three of them, in one view
+  kubectl mig describe --all-contexts
+  kubectl mig describe --context aks-eu,aks-us,gke-lab";
 
 /// Flags of `kubectl mig describe`.
 #[derive(Debug, Args)]
@@ -48,6 +53,10 @@ pub struct DescribeArgs {
     /// Read nodes and pods from files (kubectl get nodes,pods -A -o yaml|json) instead of a cluster; - for stdin.
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Every context of the kubeconfig at once (a fleet); with -f, each file is one cluster.
+    /// `--context a,b,c` reads those contexts.
+    #[arg(long)]
+    pub all_contexts: bool,
 }
 
 /// Runs `kubectl mig describe`.
@@ -69,6 +78,10 @@ pub async fn run(
         .map(Selector::parse)
         .transpose()
         .map_err(Error::usage)?;
+    let fleet_contexts = global.context.as_deref().is_some_and(|c| c.contains(','));
+    if args.all_contexts || fleet_contexts {
+        return describe_fleet(global, args, out, msgs).await;
+    }
     let snapshot = if args.files.is_empty() {
         let cluster = cluster::connect(global).await?;
         collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
@@ -113,6 +126,56 @@ pub async fn run(
             }
         ))),
     }
+}
+
+/// `--all-contexts` / `--context a,b,c`: every cluster at once, one view.
+async fn describe_fleet(
+    global: &ConnectOptions,
+    args: &DescribeArgs,
+    out: &mut dyn Write,
+    msgs: &Messages,
+) -> Result<()> {
+    let scope = fleet::Scope {
+        nodes: &args.nodes,
+        selector: args.selector.as_deref(),
+        all: args.all,
+    };
+    let view = if args.files.is_empty() {
+        let contexts = fleet::contexts(global, args.all_contexts)?;
+        if contexts.is_empty() {
+            return Err(Error::failed(
+                "the kubeconfig has no contexts to read; get credentials for a cluster first",
+            ));
+        }
+        fleet::read(global, contexts, &scope).await
+    } else {
+        fleet::from_files(&args.files, &scope)
+    };
+    let failed: Vec<&fleet::ClusterView> =
+        view.clusters.iter().filter(|c| c.error.is_some()).collect();
+    for c in &failed {
+        msgs.warn(format_args!(
+            "context {} was not read: {}",
+            c.context,
+            c.error.as_deref().unwrap_or_default()
+        ));
+    }
+    match args.output {
+        Format::Table | Format::Wide => {
+            let text = render::render_fleet(&view, args.output == Format::Wide, Style::detect());
+            out.write_all(text.as_bytes()).map_err(output::io_error)?;
+        }
+        format => output::write_data(out, format, &view)?,
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    out.flush().map_err(output::io_error)?;
+    Err(Error::failed(format!(
+        "{} of {} contexts could not be read (see the warnings above); the others are shown",
+        failed.len(),
+        view.clusters.len()
+    )))
 }
 
 fn from_files(

@@ -34,7 +34,17 @@ fn has_gpu_rows(n: &NodeReport) -> bool {
 }
 
 fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
-    let mut headers = vec!["NODE", "STRATEGY", "GPU"];
+    let mut table = Table::new(&node_headers(wide, style, false));
+    for row in node_rows(report, wide, style) {
+        table.row(row);
+    }
+    style.paint_bars(&table.render())
+}
+
+/// The node table's headers, with a leading CONTEXT column for a fleet.
+fn node_headers(wide: bool, style: Style, fleet: bool) -> Vec<&'static str> {
+    let mut headers = if fleet { vec!["CONTEXT"] } else { Vec::new() };
+    headers.extend(["NODE", "STRATEGY", "GPU"]);
     if wide {
         headers.extend(["GPU.COUNT", "MIG CONFIG"]);
     }
@@ -52,13 +62,18 @@ fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
     if wide {
         headers.push("PODS");
     }
-    let mut table = Table::new(&headers);
+    headers
+}
+
+/// One row per node and resource (the node's cells on its first row only).
+fn node_rows(report: &Report, wide: bool, style: Style) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
     for node in &report.nodes {
         let lead = node_cells(node, wide);
         if node.resources.is_empty() {
             let mut row = lead;
             row.extend(std::iter::repeat_n("-".to_string(), 6));
-            table.row(row);
+            rows.push(row);
             continue;
         }
         for (i, r) in node.resources.iter().enumerate() {
@@ -68,10 +83,49 @@ fn nodes_table(report: &Report, wide: bool, style: Style) -> String {
                 vec![String::new(); lead.len()]
             };
             row.extend(resource_cells(r, wide, style));
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// A fleet's nodes in one table with a CONTEXT column, the problems of each cluster, and the
+/// per-cluster and fleet summaries.
+pub fn render_fleet(fleet: &super::fleet::Fleet, wide: bool, style: Style) -> String {
+    let mut table = Table::new(&node_headers(wide, style, true));
+    for cluster in &fleet.clusters {
+        let Some(report) = &cluster.report else {
+            continue;
+        };
+        for (i, mut row) in node_rows(report, wide, style).into_iter().enumerate() {
+            let first = i == 0 || !row[0].is_empty();
+            row.insert(
+                0,
+                if first {
+                    cluster.context.clone()
+                } else {
+                    String::new()
+                },
+            );
             table.row(row);
         }
     }
-    style.paint_bars(&table.render())
+    let mut out = style.paint_bars(&table.render());
+    for cluster in &fleet.clusters {
+        if let Some(report) = &cluster.report {
+            let text = problems(report, style);
+            if !text.is_empty() {
+                out.push_str(&text.replacen(
+                    "\nProblems:",
+                    &format!("\nProblems in {}:", cluster.context),
+                    1,
+                ));
+            }
+        }
+    }
+    out.push_str(&super::fleet::clusters_table(fleet));
+    out.push_str(&super::fleet::fleet_table(fleet));
+    out
 }
 
 fn node_cells(node: &NodeReport, wide: bool) -> Vec<String> {

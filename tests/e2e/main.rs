@@ -11,6 +11,7 @@ mod completion;
 mod describe;
 mod dra;
 mod fidelity;
+mod fleet;
 mod install;
 mod krew;
 mod network;
