@@ -25,9 +25,12 @@ struct Page<T> {
 }
 
 #[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PageMeta {
     #[serde(default, rename = "continue")]
     continue_token: Option<String>,
+    #[serde(default)]
+    resource_version: Option<String>,
 }
 
 /// Lists `path` (e.g. `/api/v1/pods`) page by page, folding every item into an accumulator made
@@ -38,9 +41,27 @@ pub async fn fold_list<T, A>(
     path: &str,
     params: &ListParams,
     op: Op<'_>,
+    init: impl FnMut() -> A,
+    fold: impl FnMut(&mut A, T),
+) -> Result<A>
+where
+    T: DeserializeOwned,
+{
+    fold_list_versioned(cluster, path, params, op, init, fold)
+        .await
+        .map(|(acc, _)| acc)
+}
+
+/// Like [`fold_list`], also returning the list's `resourceVersion`, from which a watch of the
+/// same objects starts.
+pub async fn fold_list_versioned<T, A>(
+    cluster: &Cluster,
+    path: &str,
+    params: &ListParams,
+    op: Op<'_>,
     mut init: impl FnMut() -> A,
     mut fold: impl FnMut(&mut A, T),
-) -> Result<A>
+) -> Result<(A, String)>
 where
     T: DeserializeOwned,
 {
@@ -82,7 +103,7 @@ where
             }
             match page.metadata.continue_token.filter(|t| !t.is_empty()) {
                 Some(token) => params.continue_token = Some(token),
-                None => return Ok(acc),
+                None => return Ok((acc, page.metadata.resource_version.unwrap_or_default())),
             }
         }
     }

@@ -2,6 +2,7 @@
 
 mod fleet;
 mod render;
+mod watch;
 
 use crate::cluster;
 use crate::cluster::ConnectOptions;
@@ -53,6 +54,10 @@ pub struct DescribeArgs {
     /// Read nodes and pods from files (kubectl get nodes,pods -A -o yaml|json) instead of a cluster; - for stdin.
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// After the first view, follow the cluster's changes (nodes, pods, DRA objects) and update
+    /// it: in place on a terminal, else a new JSON/YAML document or the changed table rows.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Every context of the kubeconfig at once (a fleet); with -f, each file is one cluster.
     /// `--context a,b,c` reads those contexts.
     #[arg(long)]
@@ -78,6 +83,20 @@ pub async fn run(
         .map(Selector::parse)
         .transpose()
         .map_err(Error::usage)?;
+    if args.watch {
+        if !args.files.is_empty() || args.all_contexts {
+            return Err(Error::usage(
+                "--watch follows one live cluster; it cannot be combined with -f or --all-contexts",
+            ));
+        }
+        let cluster = cluster::connect(global).await?;
+        let scope = watch::Scope {
+            nodes: args.nodes.clone(),
+            selector: args.selector.clone(),
+            all: args.all,
+        };
+        return watch::run(&cluster, scope, args.output, out, msgs).await;
+    }
     let fleet_contexts = global.context.as_deref().is_some_and(|c| c.contains(','));
     if args.all_contexts || fleet_contexts {
         return describe_fleet(global, args, out, msgs).await;

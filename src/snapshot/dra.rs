@@ -220,6 +220,39 @@ async fn list(cluster: &Cluster, version: &str, plural: &str) -> Listed {
     }
 }
 
+/// The `resource.k8s.io` version to read ResourceSlices in (`v1`, else `v1beta2`); `Err` with
+/// the note to give when DRA objects cannot be read (not served, or forbidden).
+pub async fn served_version(cluster: &Cluster) -> std::result::Result<String, String> {
+    for version in ["v1", "v1beta2"] {
+        match list_one(cluster, version).await {
+            Listed::Items(_) => return Ok(version.to_string()),
+            Listed::NotServed => continue,
+            Listed::Refused(why) => return Err(why),
+        }
+    }
+    Err("the cluster serves no resource.k8s.io API (Dynamic Resource Allocation, Kubernetes 1.32 and later), so only device-plugin resources are shown".into())
+}
+
+async fn list_one(cluster: &Cluster, version: &str) -> Listed {
+    let path = format!("/apis/resource.k8s.io/{version}/resourceslices");
+    let request = match kube::core::Request::new(&path).list(&ListParams::default().limit(1)) {
+        Ok(r) => r,
+        Err(e) => return Listed::Refused(e.to_string()),
+    };
+    match cluster.client.request::<Value>(request).await {
+        Ok(v) => Listed::Items(vec![v]),
+        Err(kube::Error::Api(s)) if s.code == 404 => Listed::NotServed,
+        Err(e) => Listed::Refused(format!(
+            "DRA devices are not shown: {}",
+            one_line(
+                &cluster
+                    .error(e, Op::new("list", "resourceslices"))
+                    .to_string()
+            )
+        )),
+    }
+}
+
 /// The scheduler's reason for each pod waiting on one of `claims` (`namespace/name` -> text),
 /// from the pod's `PodScheduled` condition; at most 20 pods are asked about.
 pub async fn pending_reasons(cluster: &Cluster, claims: &[Claim]) -> HashMap<String, String> {

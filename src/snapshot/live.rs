@@ -17,7 +17,7 @@ const CONCURRENCY: usize = 8;
 /// with 5 ms per request and up to one in two on loopback.
 const PER_NODE_RATIO: usize = 5;
 /// Pods that can hold devices: the scheduler ignores terminated ones.
-const LIVE_PODS: &str = "status.phase!=Succeeded,status.phase!=Failed";
+pub const LIVE_PODS: &str = "status.phase!=Succeeded,status.phase!=Failed";
 /// Overrides the choice between per-node and cluster-wide pod lists (`per-node` or `cluster`),
 /// for benchmarks that compare the two on the same cluster.
 const LISTING_ENV: &str = "KUBECTL_MIG_POD_LISTING";

@@ -18,3 +18,4 @@ mod network;
 mod plan;
 mod reconfigure;
 mod run;
+mod watch;
