@@ -4,8 +4,11 @@
 use super::{Cluster, Op};
 use crate::error::Result;
 use kube::api::ListParams;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
+use std::marker::PhantomData;
 
 /// How many times an expired list is started over page by page; after that it is read in one
 /// piece, as client-go's pager does, so a slow reader still finishes.
@@ -15,15 +18,7 @@ const PAGED_RESTARTS: u32 = 2;
 /// even of an unpaged list it pages anyway, would otherwise be asked forever.
 const MAX_RESTARTS: u32 = PAGED_RESTARTS + 2;
 
-/// One page of a list response; items decode only into the fields `T` names.
-#[derive(Deserialize)]
-struct Page<T> {
-    #[serde(default)]
-    metadata: PageMeta,
-    #[serde(default = "Vec::new")]
-    items: Vec<T>,
-}
-
+/// What a list page says about the list, besides its items.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PageMeta {
@@ -31,6 +26,105 @@ struct PageMeta {
     continue_token: Option<String>,
     #[serde(default)]
     resource_version: Option<String>,
+    #[serde(default)]
+    remaining_item_count: Option<u64>,
+}
+
+/// Decodes one page of a list response, folding each item as it is decoded (items decode only
+/// into the fields `T` names, and no page of them is ever held): the page's metadata is
+/// returned.
+struct PageSeed<'a, T, A, F> {
+    acc: &'a mut A,
+    fold: &'a mut F,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'de, T, A, F> DeserializeSeed<'de> for PageSeed<'_, T, A, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut A, T),
+{
+    type Value = PageMeta;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<PageMeta, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T, A, F> Visitor<'de> for PageSeed<'_, T, A, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut A, T),
+{
+    type Value = PageMeta;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<PageMeta, M::Error> {
+        let mut meta = PageMeta::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "metadata" => meta = map.next_value::<Option<PageMeta>>()?.unwrap_or_default(),
+                "items" => map.next_value_seed(ItemsSeed {
+                    acc: &mut *self.acc,
+                    fold: &mut *self.fold,
+                    item: PhantomData,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(meta)
+    }
+}
+
+/// The `items` of a page (`null` or an array), folded one by one.
+struct ItemsSeed<'a, T, A, F> {
+    acc: &'a mut A,
+    fold: &'a mut F,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'de, T, A, F> DeserializeSeed<'de> for ItemsSeed<'_, T, A, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut A, T),
+{
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T, A, F> Visitor<'de> for ItemsSeed<'_, T, A, F>
+where
+    T: Deserialize<'de>,
+    F: FnMut(&mut A, T),
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of items")
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> std::result::Result<(), S::Error> {
+        while let Some(item) = seq.next_element::<T>()? {
+            (self.fold)(self.acc, item);
+        }
+        Ok(())
+    }
 }
 
 /// Lists `path` (e.g. `/api/v1/pods`) page by page, folding every item into an accumulator made
@@ -59,8 +153,26 @@ pub async fn fold_list_versioned<T, A>(
     path: &str,
     params: &ListParams,
     op: Op<'_>,
+    init: impl FnMut() -> A,
+    fold: impl FnMut(&mut A, T),
+) -> Result<(A, String)>
+where
+    T: DeserializeOwned,
+{
+    fold_list_paged(cluster, path, params, op, init, fold, |_, _| ()).await
+}
+
+/// Like [`fold_list_versioned`], calling `page` after each page's items with how many items the
+/// server says are left (`remainingItemCount`: only for lists without selectors, and not from
+/// every server), e.g. to start work on the items read so far before the list ends.
+pub async fn fold_list_paged<T, A>(
+    cluster: &Cluster,
+    path: &str,
+    params: &ListParams,
+    op: Op<'_>,
     mut init: impl FnMut() -> A,
     mut fold: impl FnMut(&mut A, T),
+    mut page: impl FnMut(&mut A, Option<u64>),
 ) -> Result<(A, String)>
 where
     T: DeserializeOwned,
@@ -77,8 +189,8 @@ where
             let request = kube::core::Request::new(path).list(&params).map_err(|e| {
                 crate::error::Error::failed(format!("cannot build the list request: {e}"))
             })?;
-            let page: Page<T> = match cluster.client.request(request).await {
-                Ok(page) => page,
+            let text = match cluster.client.request_text(request).await {
+                Ok(text) => text,
                 Err(kube::Error::Api(status))
                     if status.code == 410 && params.continue_token.is_some() =>
                 {
@@ -98,12 +210,21 @@ where
                 }
                 Err(err) => return Err(cluster.error(err, op)),
             };
-            for item in page.items {
-                fold(&mut acc, item);
-            }
-            match page.metadata.continue_token.filter(|t| !t.is_empty()) {
+            let seed = PageSeed {
+                acc: &mut acc,
+                fold: &mut fold,
+                item: PhantomData,
+            };
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let meta = seed
+                .deserialize(&mut de)
+                .and_then(|meta| de.end().map(|()| meta))
+                .map_err(|e| cluster.error(kube::Error::SerdeError(e), op))?;
+            drop(text);
+            page(&mut acc, meta.remaining_item_count);
+            match meta.continue_token.filter(|t| !t.is_empty()) {
                 Some(token) => params.continue_token = Some(token),
-                None => return Ok((acc, page.metadata.resource_version.unwrap_or_default())),
+                None => return Ok((acc, meta.resource_version.unwrap_or_default())),
             }
         }
     }

@@ -13,7 +13,7 @@ pub mod proxy;
 mod retry;
 
 pub use errors::Op;
-pub use list::{fold_list, fold_list_versioned};
+pub use list::{fold_list, fold_list_paged, fold_list_versioned};
 
 use crate::error::{Error, Result};
 use kube::client::ClientBuilder;

@@ -87,6 +87,8 @@ pub fn contexts(options: &ConnectOptions, all: bool) -> Result<Vec<String>> {
 
 /// Reads every context at once.
 pub async fn read(options: &ConnectOptions, contexts: Vec<String>, scope: &Scope<'_>) -> Fleet {
+    // The clusters share one budget of requests in flight (see `live::reading_clusters`).
+    live::reading_clusters(contexts.len());
     let reads = contexts.into_iter().map(|context| async move {
         let mut one = options.clone();
         one.context = Some(context.clone());

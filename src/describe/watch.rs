@@ -39,10 +39,25 @@ enum Change {
     Applied(Kind, Value),
     /// An object was deleted (or left the watch's selection).
     Deleted(Kind, Value),
-    /// The kind was listed again (after 410 Gone): these are all its objects now.
-    Replaced(Kind, Vec<Value>),
+    /// The kind was listed (first, or again after 410 Gone): these are all its objects now.
+    Replaced(Kind, Items),
     /// The feed stopped for good.
     Failed(Error),
+}
+
+/// A kind's objects as the view keeps them, decoded while they are listed: only the fields
+/// describe reads, and only the pods that hold GPU resources, so memory follows the GPU nodes
+/// and pods, not the cluster.
+enum Items {
+    Nodes(Vec<NodeInfo>),
+    /// Pods by `namespace/name`.
+    Pods(Vec<(String, PodUsage)>),
+    Values(Vec<Value>),
+}
+
+/// Whether the view keeps a pod: only pods holding GPU resources count.
+fn kept(pod: &PodUsage) -> bool {
+    pod.holds_resources() && !pod.requests.is_empty()
 }
 
 /// What describe's scope keeps.
@@ -85,8 +100,18 @@ impl State {
                     Kind::Slices => self.slices.clear(),
                     Kind::Claims => self.claims.clear(),
                 }
-                for v in items {
-                    self.put(kind, v, scope);
+                match items {
+                    Items::Nodes(nodes) => {
+                        for node in nodes {
+                            self.put_node(node, scope);
+                        }
+                    }
+                    Items::Pods(pods) => self.pods.extend(pods),
+                    Items::Values(values) => {
+                        for v in values {
+                            self.put(kind, v, scope);
+                        }
+                    }
                 }
             }
             Change::Failed(e) => return Err(e),
@@ -101,10 +126,7 @@ impl State {
                 let Ok(raw) = serde_json::from_value::<RawNode>(v) else {
                     return;
                 };
-                let node = NodeInfo::from(raw);
-                if scope.nodes.is_empty() || scope.nodes.contains(&node.name) {
-                    self.nodes.insert(node.name.clone(), node);
-                }
+                self.put_node(live::keep_labels(NodeInfo::from(raw)), scope);
             }
             Kind::Pods => {
                 let Ok(raw) = serde_json::from_value::<RawPod>(v) else {
@@ -112,7 +134,7 @@ impl State {
                 };
                 let pod = PodUsage::from(raw);
                 // Only pods that hold GPU resources are kept: memory follows the GPU pods.
-                if pod.holds_resources() && !pod.requests.is_empty() {
+                if kept(&pod) {
                     self.pods.insert(k, pod);
                 } else {
                     self.pods.remove(&k);
@@ -124,6 +146,12 @@ impl State {
             Kind::Claims => {
                 self.claims.insert(k, v);
             }
+        }
+    }
+
+    fn put_node(&mut self, node: NodeInfo, scope: &Scope) {
+        if scope.nodes.is_empty() || scope.nodes.contains(&node.name) {
+            self.nodes.insert(node.name.clone(), node);
         }
     }
 
@@ -211,7 +239,7 @@ async fn list(
     kind: Kind,
     dra_version: &str,
     scope: &Scope,
-) -> Result<(Vec<Value>, String)> {
+) -> Result<(Items, String)> {
     let (_, path) = resource(kind, dra_version);
     let (labels, fields) = selectors(kind, scope);
     let mut params = ListParams::default().limit(500);
@@ -222,10 +250,35 @@ async fn list(
         params = params.fields(f);
     }
     let op = Op::new("list", "objects");
-    fold_list_versioned(cluster, &path, &params, op, Vec::new, |acc, v: Value| {
-        acc.push(v)
-    })
-    .await
+    match kind {
+        Kind::Nodes => {
+            let (nodes, version) =
+                fold_list_versioned(cluster, &path, &params, op, Vec::new, |acc, raw: RawNode| {
+                    acc.push(live::keep_labels(NodeInfo::from(raw)))
+                })
+                .await?;
+            Ok((Items::Nodes(nodes), version))
+        }
+        Kind::Pods => {
+            let (pods, version) =
+                fold_list_versioned(cluster, &path, &params, op, Vec::new, |acc, raw: RawPod| {
+                    let pod = PodUsage::from(raw);
+                    if kept(&pod) {
+                        acc.push((format!("{}/{}", pod.namespace, pod.name), pod));
+                    }
+                })
+                .await?;
+            Ok((Items::Pods(pods), version))
+        }
+        Kind::Slices | Kind::Claims => {
+            let (values, version) =
+                fold_list_versioned(cluster, &path, &params, op, Vec::new, |acc, v: Value| {
+                    acc.push(v)
+                })
+                .await?;
+            Ok((Items::Values(values), version))
+        }
+    }
 }
 
 /// Follows one kind from `version`, sending every change; resumes dropped streams and lists
@@ -364,27 +417,34 @@ pub async fn run(
     let mut view = View::new(format, std::io::IsTerminal::is_terminal(&std::io::stdout()));
     view.draw(&state.report(&scope), out)?;
     let mut interrupts = crate::signals::Interrupts::arm();
-    let mut tick = tokio::time::interval(REDRAW);
+    // A change is drawn at once when the last drawing is older than REDRAW, else when it
+    // becomes so: the view lags a lone change only by its drawing, and a burst of changes by at
+    // most REDRAW.
+    let mut drawn = tokio::time::Instant::now();
     let mut dirty = false;
     loop {
         tokio::select! {
             change = rx.recv() => match change {
                 Some(change) => {
                     state.apply(change, &scope)?;
+                    // Whatever else has arrived goes into the same drawing.
+                    while let Ok(more) = rx.try_recv() {
+                        state.apply(more, &scope)?;
+                    }
                     dirty = true;
                 }
                 None => return Err(Error::failed("every watch of the cluster ended; run the command again")),
             },
-            _ = tick.tick() => {
-                if dirty {
-                    view.draw(&state.report(&scope), out)?;
-                    dirty = false;
-                }
-            }
+            () = tokio::time::sleep_until(drawn + REDRAW), if dirty => {}
             _ = interrupts.next() => {
                 view.finish(out)?;
                 return Ok(());
             }
+        }
+        if dirty && drawn.elapsed() >= REDRAW {
+            view.draw(&state.report(&scope), out)?;
+            drawn = tokio::time::Instant::now();
+            dirty = false;
         }
     }
 }

@@ -211,6 +211,13 @@ fn lists_pods_per_node_when_gpu_nodes_are_few() {
         pod_lists.iter().all(|q| q.contains("spec.nodeName")),
         "{pod_lists:?}"
     );
+    // Served from the API server's watch cache, unpaged.
+    assert!(
+        pod_lists
+            .iter()
+            .all(|q| q.contains("resourceVersion=0") && !q.contains("limit=")),
+        "{pod_lists:?}"
+    );
 }
 
 #[test]
@@ -224,7 +231,7 @@ fn lists_all_live_pods_once_when_gpu_nodes_are_many() {
             || pod_lists[0].contains("status.phase!=Succeeded"),
         "{pod_lists:?}"
     );
-    assert_contains!(pod_lists[0], "limit=500");
+    assert_contains!(pod_lists[0], "limit=1000");
 }
 
 #[test]

@@ -37,6 +37,9 @@ pub struct Faults {
     pub trickle: Option<Duration>,
     /// Lists are paged (by `max_page_size`, else 1) even when the client asks for no limit.
     pub endless_paging: bool,
+    /// Non-streaming answers share one link of this many bytes per second (all connections
+    /// together, as on one network path); watches and followed logs are not paced.
+    pub bandwidth: Option<u64>,
 }
 
 /// One served request, as recorded by the server.
@@ -54,6 +57,8 @@ pub struct RequestRecord {
     pub content_type: Option<String>,
     /// `User-Agent` of the request, if any.
     pub user_agent: Option<String>,
+    /// Bytes of the answer's body (`None` for streams: watches, followed logs).
+    pub bytes: Option<u64>,
 }
 
 pub(crate) struct FaultState {
@@ -66,6 +71,9 @@ pub(crate) struct Inner {
     pub store: Mutex<Store>,
     pub faults: Mutex<FaultState>,
     pub requests: Mutex<Vec<RequestRecord>>,
+    pub request_log: Mutex<Option<std::fs::File>>,
+    /// When the shared link of `Faults::bandwidth` is free again.
+    pub link: Mutex<std::time::Instant>,
     pub auth_token: Mutex<Option<String>>,
     pub delays: Mutex<(Duration, Duration)>,
     pub scheduler_enabled: AtomicBool,
@@ -120,6 +128,8 @@ impl FakeApi {
                     expired_tokens: HashSet::new(),
                 }),
                 requests: Mutex::new(Vec::new()),
+                request_log: Mutex::new(None),
+                link: Mutex::new(std::time::Instant::now()),
                 auth_token: Mutex::new(None),
                 delays: Mutex::new((Duration::from_millis(150), Duration::from_millis(300))),
                 scheduler_enabled: AtomicBool::new(true),
@@ -253,7 +263,42 @@ impl FakeApi {
     }
 
     pub(crate) fn record(&self, r: RequestRecord) {
+        if let Some(file) = lock(&self.inner.request_log).as_mut() {
+            use std::io::Write;
+            let bytes = r.bytes.map_or_else(|| "-".to_string(), |b| b.to_string());
+            // One line per request, written whole so the file can be read while serving.
+            let line = format!(
+                "{} {} {} {} {}\n",
+                r.method,
+                r.path,
+                if r.query.is_empty() { "-" } else { &r.query },
+                r.status,
+                bytes
+            );
+            let _ = file.write_all(line.as_bytes());
+        }
         lock(&self.inner.requests).push(r);
+    }
+
+    /// Appends every request served from now on to `path`, one line each:
+    /// `METHOD PATH QUERY|- STATUS BYTES|-` (BYTES is the answer's body, `-` for streams).
+    pub fn set_request_log(&self, path: &Path) -> std::io::Result<()> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        *lock(&self.inner.request_log) = Some(file);
+        Ok(())
+    }
+
+    /// Reserves the shared link for `bytes` at `per_second`: when their last byte has gone.
+    pub(crate) fn link_slot(&self, bytes: usize, per_second: u64) -> std::time::Instant {
+        let mut free = lock(&self.inner.link);
+        let now = std::time::Instant::now();
+        let start = (*free).max(now);
+        let secs = bytes as f64 / per_second.max(1) as f64;
+        *free = start + Duration::from_secs_f64(secs);
+        *free
     }
 
     /// When `Some`, requests without `Authorization: Bearer <token>` get 401.
@@ -336,7 +381,12 @@ pub(crate) fn delete_cascading(
         .unwrap_or("")
         .to_string();
     let mut dependents = Vec::new();
-    for p in store.plurals() {
+    let plurals = if store.has_dependents(&uid) {
+        store.plurals()
+    } else {
+        Vec::new()
+    };
+    for p in plurals {
         for (_, obj) in store.list(&p, None) {
             let owned = obj
                 .pointer("/metadata/ownerReferences")

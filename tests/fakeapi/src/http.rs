@@ -92,24 +92,44 @@ pub(crate) fn full(data: impl Into<Bytes>) -> Body {
         .boxed()
 }
 
-fn json_response(code: u16, v: &Value) -> Response<Body> {
+fn json_body(code: u16, v: &Value) -> (u16, Bytes) {
     let mut text = serde_json::to_vec(v).unwrap_or_default();
     text.push(b'\n');
-    Response::builder()
+    (code, Bytes::from(text))
+}
+
+fn json_response_with(code: u16, body: Body, retry_after: Option<u32>) -> Response<Body> {
+    let mut r = Response::builder()
         .status(code)
         .header("content-type", "application/json")
         .header("cache-control", "no-cache, private")
-        .body(full(text))
-        .expect("response")
-}
-
-fn error_response(e: &ApiError) -> Response<Body> {
-    let mut r = json_response(e.code, &e.to_status());
-    if let Some(s) = e.retry_after {
+        .body(body)
+        .expect("response");
+    if let Some(s) = retry_after {
         r.headers_mut()
             .insert("retry-after", s.to_string().parse().expect("header"));
     }
     r
+}
+
+/// A body sent through the shared link of `per_second` bytes per second, 64 KiB at a time:
+/// each piece leaves when the link has carried it, after whatever other answers hold the link.
+fn paced(api: &FakeApi, data: Bytes, per_second: u64) -> Body {
+    use futures::StreamExt;
+    const PIECE: usize = 64 * 1024;
+    let api = api.clone();
+    let pieces: Vec<Bytes> = (0..data.len())
+        .step_by(PIECE)
+        .map(|at| data.slice(at..(at + PIECE).min(data.len())))
+        .collect();
+    let stream = futures::stream::iter(pieces).then(move |piece| {
+        let done = api.link_slot(piece.len(), per_second);
+        async move {
+            tokio::time::sleep_until(done.into()).await;
+            Ok::<_, std::io::Error>(hyper::body::Frame::data(piece))
+        }
+    });
+    BodyExt::boxed(http_body_util::StreamBody::new(stream))
 }
 
 /// A body sent 16 bytes at a time with a pause between pieces.
@@ -176,26 +196,40 @@ async fn handle(api: FakeApi, req: Request<Incoming>) -> Response<Body> {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let faults = api.faults().faults.clone();
+    let mut bytes = None;
+    // Lists are trickled (as before); every full answer goes through the paced link.
+    let mut body = |data: Bytes, list: bool| {
+        bytes = Some(data.len() as u64);
+        match (faults.trickle.filter(|_| list), faults.bandwidth) {
+            (Some(pause), _) => trickled(data, pause),
+            (None, Some(rate)) => paced(&api, data, rate),
+            (None, None) => full(data),
+        }
+    };
     let response = match dispatch(&api, &req).await {
-        Ok(Reply::Json(code, v)) => json_response(code, &v),
+        Ok(Reply::Json(code, v)) => {
+            let (status, text) = json_body(code, &v);
+            json_response_with(status, body(text, false), None)
+        }
         Ok(Reply::JsonBytes(b)) => Response::builder()
             .header("content-type", "application/json")
             .header("cache-control", "no-cache, private")
-            .body(match api.faults().faults.trickle {
-                Some(pause) => trickled(b, pause),
-                None => full(b),
-            })
+            .body(body(b, true))
             .expect("response"),
         Ok(Reply::Text(t)) => Response::builder()
             .header("content-type", "text/plain")
-            .body(full(t))
+            .body(body(Bytes::from(t), false))
             .expect("response"),
         Ok(Reply::Stream(ct, body)) => Response::builder()
             .header("content-type", ct)
             .header("cache-control", "no-cache, private")
             .body(body)
             .expect("response"),
-        Err(e) => error_response(&e),
+        Err(e) => {
+            let (status, text) = json_body(e.code, &e.to_status());
+            json_response_with(status, body(text, false), e.retry_after)
+        }
     };
     api.record(RequestRecord {
         method: req.method.to_string(),
@@ -204,6 +238,7 @@ async fn handle(api: FakeApi, req: Request<Incoming>) -> Response<Body> {
         status: response.status().as_u16(),
         content_type: req.header("content-type").map(String::from),
         user_agent: req.header("user-agent").map(String::from),
+        bytes,
     });
     response
 }

@@ -1,6 +1,9 @@
 //! `fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]
-//! [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]`:
-//! serves the fake API until killed, printing its URL. `--synthetic` serves a generated cluster
+//! [--latency-ms N] [--bandwidth-mbps N] [--request-log FILE]
+//! [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]`:
+//! serves the fake API until killed, printing its URL. `--latency-ms` delays every request,
+//! `--bandwidth-mbps` sends every non-streaming answer through one shared link of that many
+//! megabits per second, `--request-log` appends `METHOD PATH QUERY|- STATUS BYTES|-` per request. `--synthetic` serves a generated cluster
 //! (see `fakeapi::synth`) and can write the answer describe must give; with `--check-describe`
 //! it serves nothing and compares a `kubectl mig describe -o json` output with that answer.
 
@@ -9,7 +12,8 @@ use std::time::Instant;
 
 fn usage() -> ! {
     eprintln!("usage: fake-apiserver [--port N] [--seeded] [--load FILE...] [--kubeconfig-out PATH] [--max-page-size N]");
-    eprintln!("         [--latency-ms N] [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]");
+    eprintln!("         [--latency-ms N] [--bandwidth-mbps N] [--request-log FILE]");
+    eprintln!("         [--synthetic nodes=N,mig=M,pods=P[,seed=S][,dra=D]] [--expected-out FILE] [--check-describe FILE]");
     std::process::exit(2)
 }
 
@@ -53,6 +57,8 @@ fn main() {
     let mut expected_out = None;
     let mut check = None;
     let mut latency_ms = 0u64;
+    let mut bandwidth_mbps: Option<f64> = None;
+    let mut request_log = None;
     let mut args = std::env::args().skip(1).peekable();
     while let Some(a) = args.next() {
         let value = |args: &mut std::iter::Peekable<std::iter::Skip<std::env::Args>>| {
@@ -78,6 +84,10 @@ fn main() {
                 }))
             }
             "--latency-ms" => latency_ms = value(&mut args).parse().unwrap_or_else(|_| usage()),
+            "--bandwidth-mbps" => {
+                bandwidth_mbps = Some(value(&mut args).parse().unwrap_or_else(|_| usage()))
+            }
+            "--request-log" => request_log = Some(value(&mut args)),
             "--expected-out" => expected_out = Some(value(&mut args)),
             "--check-describe" => check = Some(value(&mut args)),
             "-h" | "--help" => usage(),
@@ -111,10 +121,15 @@ fn main() {
     for f in &loads {
         api.load_file(f);
     }
-    if max_page.is_some() || latency_ms > 0 {
+    if let Some(path) = &request_log {
+        api.set_request_log(std::path::Path::new(path))
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+    }
+    if max_page.is_some() || latency_ms > 0 || bandwidth_mbps.is_some() {
         api.set_faults(Faults {
             max_page_size: max_page,
             latency: std::time::Duration::from_millis(latency_ms),
+            bandwidth: bandwidth_mbps.map(|m| (m * 125_000.0) as u64),
             ..Faults::default()
         });
     }

@@ -87,6 +87,9 @@ pub struct Store {
     objects: HashMap<String, BTreeMap<Key, Entry>>,
     /// Pod keys by `spec.nodeName` (`""` for unbound pods).
     pods_by_node: HashMap<String, BTreeSet<Key>>,
+    /// How many stored objects name each uid in their ownerReferences: a delete looks for
+    /// dependents only when some object has the deleted one as owner.
+    owners: HashMap<String, usize>,
     rv: u64,
     history: VecDeque<Change>,
     history_limit: usize,
@@ -114,6 +117,7 @@ impl Store {
         Store {
             objects: HashMap::new(),
             pods_by_node: HashMap::new(),
+            owners: HashMap::new(),
             rv: 0,
             history: VecDeque::new(),
             history_limit: DEFAULT_HISTORY,
@@ -246,6 +250,10 @@ impl Store {
             .or_default()
             .insert(key.clone(), Entry::new(obj.clone()))
             .map(|e| e.obj);
+        self.count_owners(&obj, true);
+        if let Some(old) = &old {
+            self.count_owners(old, false);
+        }
         if let Some(old) = old.as_ref().filter(|_| plural == "pods") {
             let was = node_of(old);
             if was != node_of(&obj) {
@@ -268,10 +276,33 @@ impl Store {
         if plural == "pods" {
             self.unindex_pod(node_of(&obj), &key);
         }
+        self.count_owners(&obj, false);
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = Value::String(self.rv.to_string());
         self.commit(ChangeType::Deleted, plural, obj.clone(), None);
         Some(obj)
+    }
+
+    /// Counts (or uncounts) the owners an object names.
+    fn count_owners(&mut self, obj: &Value, add: bool) {
+        let refs = obj
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array);
+        for uid in refs.into_iter().flatten().filter_map(|r| r["uid"].as_str()) {
+            if add {
+                *self.owners.entry(uid.to_string()).or_default() += 1;
+            } else if let Some(n) = self.owners.get_mut(uid) {
+                *n -= 1;
+                if *n == 0 {
+                    self.owners.remove(uid);
+                }
+            }
+        }
+    }
+
+    /// Whether any stored object names `uid` as an owner.
+    pub fn has_dependents(&self, uid: &str) -> bool {
+        self.owners.contains_key(uid)
     }
 
     fn unindex_pod(&mut self, node: &str, key: &Key) {
