@@ -62,6 +62,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every node, also those without NVIDIA GPUs')
+            [CompletionResult]::new('--gpus', '--gpus', [CompletionResultType]::ParameterName, 'Show each GPU: its MIG instances by memory slice, which are in use, free and stranded slices')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

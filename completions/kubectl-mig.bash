@@ -150,7 +150,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__describe)
-            opts="-l -o -f -n -v -h --selector --output --all --filename --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-l -o -f -n -v -h --selector --output --all --filename --gpus --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

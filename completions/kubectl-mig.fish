@@ -56,6 +56,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s n -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all -d 'Show every node, also those without NVIDIA GPUs'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l gpus -d 'Show each GPU: its MIG instances by memory slice, which are in use, free and stranded slices'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l profile -d 'The MIG profile to request (e.g. 1g.5gb); default: the smallest one with free capacity' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l count -d 'How many MIG devices to request' -r

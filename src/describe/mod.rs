@@ -1,5 +1,6 @@
 //! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
 
+mod gpus;
 mod render;
 
 use crate::cluster;
@@ -28,7 +29,10 @@ Examples:
   kubectl mig describe -l kubernetes.azure.com/agentpool=migpool -o json
 
   # Read a capture instead of a cluster (kubectl get nodes,pods -A -o yaml > cluster.yaml)
-  kubectl mig describe -f cluster.yaml";
+  kubectl mig describe -f cluster.yaml
+
+  # Each GPU's instances by slice, what is free, the stranded slices
+  kubectl mig describe --gpus";
 
 /// Flags of `kubectl mig describe`.
 #[derive(Debug, Args)]
@@ -48,6 +52,9 @@ pub struct DescribeArgs {
     /// Read nodes and pods from files (kubectl get nodes,pods -A -o yaml|json) instead of a cluster; - for stdin.
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Show each GPU: its MIG instances by memory slice, which are in use, free and stranded slices.
+    #[arg(long)]
+    pub gpus: bool,
 }
 
 /// Runs `kubectl mig describe`.
@@ -69,13 +76,29 @@ pub async fn run(
         .map(Selector::parse)
         .transpose()
         .map_err(Error::usage)?;
-    let snapshot = if args.files.is_empty() {
+    let (snapshot, layouts) = if args.files.is_empty() {
         let cluster = cluster::connect(global).await?;
-        collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
+        let snapshot =
+            collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?;
+        let layouts = if args.gpus {
+            crate::snapshot::layouts::for_nodes(&cluster, &snapshot.nodes).await
+        } else {
+            Default::default()
+        };
+        (snapshot, layouts)
     } else {
-        from_files(args, selector.as_ref(), msgs)?
+        let (snapshot, captured) = from_files(args, selector.as_ref(), msgs)?;
+        let layouts = captured.for_nodes(&snapshot.nodes);
+        (snapshot, layouts)
     };
-    let report = snapshot.report();
+    let mut report = snapshot.report();
+    if args.gpus {
+        let sources = crate::model::gpus::Sources {
+            dra: Some(&snapshot.dra),
+            layouts,
+        };
+        crate::model::gpus::attach(&mut report, &snapshot.nodes, &sources);
+    }
     if let Some(why) = &report.dra_unavailable {
         msgs.note(why);
     }
@@ -90,7 +113,12 @@ pub async fn run(
                     None => msgs.say(format_args!("No nodes with NVIDIA GPUs found (use --all to list every node).")),
                 }
             } else if !report.nodes.is_empty() {
-                let text = render::render(&report, args.output == Format::Wide, Style::detect());
+                let wide = args.output == Format::Wide;
+                let text = if args.gpus {
+                    gpus::render(&report, wide, Style::detect())
+                } else {
+                    render::render(&report, wide, Style::detect())
+                };
                 out.write_all(text.as_bytes()).map_err(output::io_error)?;
             }
         }
@@ -119,7 +147,7 @@ fn from_files(
     args: &DescribeArgs,
     selector: Option<&Selector>,
     msgs: &Messages,
-) -> Result<collect::Snapshot> {
+) -> Result<(collect::Snapshot, crate::snapshot::layouts::Captured)> {
     let capture = capture::read_files(&args.files)?;
     if let Some(first) = capture.duplicates.first() {
         let n = capture.duplicates.len();
@@ -158,11 +186,12 @@ fn from_files(
     for pod in capture.pods {
         usage.add(pod);
     }
-    Ok(collect::Snapshot {
+    let snapshot = collect::Snapshot {
         dra: capture.dra,
         reasons: capture.reasons,
         nodes,
         usage,
         missing,
-    })
+    };
+    Ok((snapshot, capture.layouts))
 }

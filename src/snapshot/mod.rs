@@ -2,4 +2,5 @@
 
 pub mod capture;
 pub mod dra;
+pub mod layouts;
 pub mod live;

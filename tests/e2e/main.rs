@@ -11,6 +11,7 @@ mod completion;
 mod describe;
 mod dra;
 mod fidelity;
+mod gpus;
 mod install;
 mod krew;
 mod network;
