@@ -197,7 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--vm-size', '--vm-size', [CompletionResultType]::ParameterName, 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)')
             [CompletionResult]::new('--gpu-instance-profile', '--gpu-instance-profile', [CompletionResultType]::ParameterName, 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1')
-            [CompletionResult]::new('--gpu', '--gpu', [CompletionResultType]::ParameterName, 'The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles)')
+            [CompletionResult]::new('--gpu', '--gpu', [CompletionResultType]::ParameterName, 'The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles)')
             [CompletionResult]::new('--node-count', '--node-count', [CompletionResultType]::ParameterName, 'Number of nodes in the pool [default: 1]')
             [CompletionResult]::new('--cluster-name', '--cluster-name', [CompletionResultType]::ParameterName, 'The AKS cluster name, for the generated commands')
             [CompletionResult]::new('--resource-group', '--resource-group', [CompletionResultType]::ParameterName, 'The Azure resource group, for the generated commands')
@@ -213,6 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
             [CompletionResult]::new('--v', '--v', [CompletionResultType]::ParameterName, 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything')
+            [CompletionResult]::new('--for-pending', '--for-pending', [CompletionResultType]::ParameterName, 'Read the cluster''s pending pods that ask for MIG devices and plan the layouts that serve them with the fewest GPUs')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -165,7 +165,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s h -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l vm-size -d 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu-instance-profile -d 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l layout -d 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l node-count -d 'Number of nodes in the pool [default: 1]' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l cluster-name -d 'The AKS cluster name, for the generated commands' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l resource-group -d 'The Azure resource group, for the generated commands' -r
@@ -181,6 +181,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l user -d
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l for-pending -d 'Read the cluster\'s pending pods that ask for MIG devices and plan the layouts that serve them with the fewest GPUs'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)' -r -F
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r

@@ -9,6 +9,7 @@ pub mod gpus;
 pub mod node;
 pub mod node_gpus;
 pub mod offers;
+pub mod pending;
 pub mod problems;
 pub mod report;
 pub mod sharing;

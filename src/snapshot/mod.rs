@@ -4,3 +4,4 @@ pub mod capture;
 pub mod dra;
 pub mod layouts;
 pub mod live;
+pub mod pending;

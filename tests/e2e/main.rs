@@ -16,5 +16,6 @@ mod install;
 mod krew;
 mod network;
 mod plan;
+mod plan_pending;
 mod reconfigure;
 mod run;
