@@ -150,7 +150,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__describe)
-            opts="-l -o -f -n -v -h --selector --output --all --filename --all-contexts --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-l -o -f -w -n -v -h --selector --output --all --filename --gpus --watch --all-contexts --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +306,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__plan)
-            opts="-o -n -v -h --vm-size --gpu-instance-profile --layout --gpu --node-count --cluster-name --resource-group --name --output --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-o -n -v -h --vm-size --gpu-instance-profile --layout --gpu --for-pending --node-count --cluster-name --resource-group --name --output --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

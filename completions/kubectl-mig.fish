@@ -56,6 +56,8 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s n -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all -d 'Show every node, also those without NVIDIA GPUs'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l gpus -d 'Show each GPU: its MIG instances by memory slice, which are in use, free and stranded slices'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s w -l watch -d 'After the first view, follow the cluster\'s changes (nodes, pods, DRA objects) and update it: in place on a terminal, else a new JSON/YAML document or the changed table rows'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -l all-contexts -d 'Every context of the kubeconfig at once (a fleet); with -f, each file is one cluster. `--context a,b,c` reads those contexts'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand run" -l profile -d 'The MIG profile to request (e.g. 1g.5gb); default: the smallest one with free capacity' -r
@@ -165,7 +167,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand profiles" -s h -
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l vm-size -d 'The AKS VM size of the node pool (e.g. Standard_ND96asr_v4)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu-instance-profile -d 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l layout -d 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1' -r
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles)' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l node-count -d 'Number of nodes in the pool [default: 1]' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l cluster-name -d 'The AKS cluster name, for the generated commands' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l resource-group -d 'The Azure resource group, for the generated commands' -r
@@ -181,6 +183,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l user -d
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s n -l namespace -d 'The namespace scope for this request' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l request-timeout -d 'How long to wait for a single server request (e.g. 10s, 1m); 0 waits forever' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s v -l v -d 'Log verbosity on stderr: 2 retries and progress, 4 HTTP requests, 8 everything' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l for-pending -d 'Read the cluster\'s pending pods that ask for MIG devices and plan the layouts that serve them with the fewest GPUs'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)' -r -F
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand completion" -l context -d 'The name of the kubeconfig context to use' -r

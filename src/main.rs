@@ -63,7 +63,7 @@ fn run(cli: Cli) -> Result<()> {
     let mut out = stdout.lock();
     let result = match &cli.command {
         Command::Profiles(args) => plan::profiles::run(args, &mut out),
-        Command::Plan(args) => plan::run(args, &mut out),
+        Command::Plan(args) if !args.for_pending => plan::run(args, &mut out),
         Command::Completion(args) => completion::run(args, command(), &mut out),
         _ => runtime()?.block_on(run_async(&cli, &mut out, &Messages::stderr())),
     };
@@ -81,7 +81,8 @@ async fn run_async(cli: &Cli, out: &mut dyn Write, msgs: &Messages) -> Result<()
         Command::Uninstall(args) => install::uninstall(global, args, out, msgs).await,
         Command::Status(args) => install::status::run(global, args, out).await,
         Command::Reconfigure(args) => reconfigure::run(global, args, out, msgs).await,
-        Command::Profiles(_) | Command::Plan(_) | Command::Completion(_) => Ok(()),
+        Command::Plan(args) => plan::run_for_pending(global, args, out, msgs).await,
+        Command::Profiles(_) | Command::Completion(_) => Ok(()),
     }
 }
 

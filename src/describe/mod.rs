@@ -1,6 +1,7 @@
 //! `kubectl mig describe`: MIG capacity per node, what is used, what is free, what looks wrong.
 
 mod fleet;
+mod gpus;
 mod render;
 mod watch;
 
@@ -32,6 +33,9 @@ Examples:
   # Read a capture instead of a cluster (kubectl get nodes,pods -A -o yaml > cluster.yaml)
   kubectl mig describe -f cluster.yaml
 
+  # Each GPU's instances by slice, what is free, the stranded slices
+  kubectl mig describe --gpus
+
   # Every cluster of the kubeconfig, or three of them, in one view
   kubectl mig describe --all-contexts
   kubectl mig describe --context aks-eu,aks-us,gke-lab";
@@ -54,6 +58,9 @@ pub struct DescribeArgs {
     /// Read nodes and pods from files (kubectl get nodes,pods -A -o yaml|json) instead of a cluster; - for stdin.
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Show each GPU: its MIG instances by memory slice, which are in use, free and stranded slices.
+    #[arg(long)]
+    pub gpus: bool,
     /// After the first view, follow the cluster's changes (nodes, pods, DRA objects) and update
     /// it: in place on a terminal, else a new JSON/YAML document or the changed table rows.
     #[arg(short = 'w', long)]
@@ -83,6 +90,12 @@ pub async fn run(
         .map(Selector::parse)
         .transpose()
         .map_err(Error::usage)?;
+    let fleet_contexts = global.context.as_deref().is_some_and(|c| c.contains(','));
+    if args.gpus && (args.watch || args.all_contexts || fleet_contexts) {
+        return Err(Error::usage(
+            "--gpus shows one cluster's GPUs once; run it per context, without -w or --all-contexts",
+        ));
+    }
     if args.watch {
         if !args.files.is_empty() || args.all_contexts {
             return Err(Error::usage(
@@ -97,17 +110,32 @@ pub async fn run(
         };
         return watch::run(&cluster, scope, args.output, out, msgs).await;
     }
-    let fleet_contexts = global.context.as_deref().is_some_and(|c| c.contains(','));
     if args.all_contexts || fleet_contexts {
         return describe_fleet(global, args, out, msgs).await;
     }
-    let snapshot = if args.files.is_empty() {
+    let (snapshot, layouts) = if args.files.is_empty() {
         let cluster = cluster::connect(global).await?;
-        collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?
+        let snapshot =
+            collect::snapshot(&cluster, &args.nodes, args.selector.as_deref(), args.all).await?;
+        let layouts = if args.gpus {
+            crate::snapshot::layouts::for_nodes(&cluster, &snapshot.nodes).await
+        } else {
+            Default::default()
+        };
+        (snapshot, layouts)
     } else {
-        from_files(args, selector.as_ref(), msgs)?
+        let (snapshot, captured) = from_files(args, selector.as_ref(), msgs)?;
+        let layouts = captured.for_nodes(&snapshot.nodes);
+        (snapshot, layouts)
     };
-    let report = snapshot.report();
+    let mut report = snapshot.report();
+    if args.gpus {
+        let sources = crate::model::gpus::Sources {
+            dra: Some(&snapshot.dra),
+            layouts,
+        };
+        crate::model::gpus::attach(&mut report, &snapshot.nodes, &sources);
+    }
     if let Some(why) = &report.dra_unavailable {
         msgs.note(why);
     }
@@ -122,7 +150,12 @@ pub async fn run(
                     None => msgs.say(format_args!("No nodes with NVIDIA GPUs found (use --all to list every node).")),
                 }
             } else if !report.nodes.is_empty() {
-                let text = render::render(&report, args.output == Format::Wide, Style::detect());
+                let wide = args.output == Format::Wide;
+                let text = if args.gpus {
+                    gpus::render(&report, wide, Style::detect())
+                } else {
+                    render::render(&report, wide, Style::detect())
+                };
                 out.write_all(text.as_bytes()).map_err(output::io_error)?;
             }
         }
@@ -201,7 +234,7 @@ fn from_files(
     args: &DescribeArgs,
     selector: Option<&Selector>,
     msgs: &Messages,
-) -> Result<collect::Snapshot> {
+) -> Result<(collect::Snapshot, crate::snapshot::layouts::Captured)> {
     let capture = capture::read_files(&args.files)?;
     if let Some(first) = capture.duplicates.first() {
         let n = capture.duplicates.len();
@@ -240,11 +273,12 @@ fn from_files(
     for pod in capture.pods {
         usage.add(pod);
     }
-    Ok(collect::Snapshot {
+    let snapshot = collect::Snapshot {
         dra: capture.dra,
         reasons: capture.reasons,
         nodes,
         usage,
         missing,
-    })
+    };
+    Ok((snapshot, capture.layouts))
 }

@@ -153,6 +153,7 @@ fn node_report(node: &NodeInfo, used: &BTreeMap<String, (i64, Vec<PodClaim>)>) -
         resources,
         other_gpu_resources,
         problems,
+        gpus: None,
     }
 }
 

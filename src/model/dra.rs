@@ -136,7 +136,7 @@ pub fn rows_by_node(inventory: &Inventory) -> HashMap<String, Vec<ProfileRow>> {
 }
 
 /// Slices of NVIDIA's driver from the newest generation of each pool.
-fn newest(slices: &[Slice]) -> Vec<&Slice> {
+pub fn newest(slices: &[Slice]) -> Vec<&Slice> {
     let mut generation: HashMap<&str, i64> = HashMap::new();
     for s in slices.iter().filter(|s| s.driver == NVIDIA_DRIVER) {
         let g = generation.entry(&s.pool).or_insert(s.generation);
@@ -151,7 +151,7 @@ fn newest(slices: &[Slice]) -> Vec<&Slice> {
 }
 
 /// `(pool, device) -> claims holding it`.
-fn allocations(claims: &[Claim]) -> HashMap<(String, String), Vec<&Claim>> {
+pub fn allocations(claims: &[Claim]) -> HashMap<(String, String), Vec<&Claim>> {
     let mut out: HashMap<(String, String), Vec<&Claim>> = HashMap::new();
     for claim in claims {
         for (driver, pool, device) in &claim.allocated {

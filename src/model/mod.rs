@@ -4,8 +4,12 @@
 pub mod capacity;
 pub mod dra;
 pub mod dra_report;
+pub mod gpu_view;
+pub mod gpus;
 pub mod node;
+pub mod node_gpus;
 pub mod offers;
+pub mod pending;
 pub mod problems;
 pub mod report;
 pub mod sharing;

@@ -89,6 +89,9 @@ pub struct NodeReport {
     pub other_gpu_resources: Vec<OtherResource>,
     /// What looks wrong, most severe first.
     pub problems: Vec<Problem>,
+    /// The per-GPU picture (`describe --gpus`): its fields join the node's.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<crate::model::gpu_view::NodeGpus>,
 }
 
 /// One NVIDIA resource of one node.

@@ -21,28 +21,34 @@ Examples:
 
   # The same layout on a pool of 2 x Standard_ND96asr_v4 (A100 40GB names), as JSON
   kubectl mig plan --layout 1g.5gb=2,2g.10gb=1,3g.20gb=1 --vm-size Standard_ND96asr_v4 \\
-      --node-count 2 -o json";
+      --node-count 2 -o json
+
+  # Layouts (and the commands) that would serve the cluster's pending MIG pods
+  kubectl mig plan --for-pending";
 
 /// Flags of `kubectl mig plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The AKS VM size of the node pool (e.g. Standard_ND96asr_v4).
-    #[arg(long, value_name = "SIZE", required_unless_present = "layout")]
+    #[arg(long, value_name = "SIZE", required_unless_present_any = ["layout", "for_pending"])]
     pub vm_size: Option<String>,
     /// The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g.
     #[arg(
         long,
         value_name = "PROFILE",
-        required_unless_present = "layout",
-        conflicts_with = "layout"
+        required_unless_present_any = ["layout", "for_pending"],
+        conflicts_with_all = ["layout", "for_pending"]
     )]
     pub gpu_instance_profile: Option<String>,
     /// A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1.
-    #[arg(long, value_name = "LAYOUT")]
+    #[arg(long, value_name = "LAYOUT", conflicts_with = "for_pending")]
     pub layout: Option<String>,
-    /// The GPU model for --layout without --vm-size (e.g. H100-80GB; see kubectl mig profiles).
-    #[arg(long, value_name = "MODEL", requires = "layout")]
+    /// The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles).
+    #[arg(long, value_name = "MODEL")]
     pub gpu: Option<String>,
+    /// Read the cluster's pending pods that ask for MIG devices and plan the layouts that serve them with the fewest GPUs.
+    #[arg(long, conflicts_with_all = ["vm_size", "node_count"])]
+    pub for_pending: bool,
     /// Number of nodes in the pool [default: 1].
     #[arg(long, value_name = "N")]
     pub node_count: Option<u32>,

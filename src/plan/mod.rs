@@ -3,8 +3,11 @@
 
 mod aks_pool;
 mod args;
+mod fewest;
 mod layout;
 mod layout_report;
+mod pending;
+mod pending_report;
 mod planner;
 pub mod profiles;
 mod report;
@@ -22,6 +25,11 @@ use std::io::Write;
 /// Runs `kubectl mig plan`: one GPU instance profile for an AKS pool, or a layout with
 /// `--layout` (which fails, after printing why and the nearest layouts, when it does not fit).
 pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
+    if args.gpu.is_some() && args.layout.is_none() {
+        return Err(Error::usage(
+            "--gpu goes with --layout or --for-pending; add one of them",
+        ));
+    }
     if let Some(request) = args.layout_request() {
         let plan = build_layout(&request)?;
         match args.output {
@@ -50,6 +58,45 @@ pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
     let plan = build(&args.request()?)?;
     match args.output {
         Format::Table | Format::Wide => write_report(out, &plan),
+        Format::Json | Format::Yaml => output::write_data(out, args.output, &plan),
+    }
+}
+
+/// Runs `kubectl mig plan --for-pending`: the cluster's first read in plan.
+pub async fn run_for_pending(
+    global: &crate::cluster::ConnectOptions,
+    args: &PlanArgs,
+    out: &mut dyn Write,
+    msgs: &crate::output::messages::Messages,
+) -> Result<()> {
+    let gpu = match &args.gpu {
+        Some(model) => Some(crate::mig::catalog::find_gpu(model).ok_or_else(|| {
+            Error::usage(format!(
+                "unknown GPU model {model:?}; kubectl mig profiles lists the models"
+            ))
+        })?),
+        None => None,
+    };
+    let cluster = crate::cluster::connect(global).await?;
+    let input = crate::snapshot::pending::read(&cluster).await?;
+    if input.wants.is_empty() {
+        msgs.say("No pending pod asks for MIG devices: nothing to plan.");
+        if matches!(args.output, Format::Table | Format::Wide) {
+            return Ok(());
+        }
+    }
+    let report = input.snapshot.report();
+    let plan = pending::build(
+        input.wants,
+        &input.snapshot.nodes,
+        &report,
+        &input.layouts,
+        gpu,
+    );
+    match args.output {
+        Format::Table | Format::Wide => out
+            .write_all(pending_report::render(&plan).as_bytes())
+            .map_err(output::io_error),
         Format::Json | Format::Yaml => output::write_data(out, args.output, &plan),
     }
 }

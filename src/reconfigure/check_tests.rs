@@ -1,4 +1,5 @@
 use super::*;
+use crate::mig::catalog;
 use crate::mig::mig_parted::parse;
 
 fn default_config() -> Config {

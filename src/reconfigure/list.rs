@@ -1,6 +1,5 @@
 //! `--list`: per node, the MIG manager layouts that fit it and what each makes it advertise.
 
-use super::layouts::Reader;
 use super::prepare::{self, has_manager};
 use super::render::{self, Fitting};
 use crate::cluster::{Cluster, Op};
@@ -8,6 +7,7 @@ use crate::error::Result;
 use crate::mig::labels::DEPLOY_PREFIX;
 use crate::mig::strategy::MIG_CONFIG_LABEL;
 use crate::output::messages::Messages;
+use crate::snapshot::layouts::Reader;
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, ListParams};
 use std::io::Write;

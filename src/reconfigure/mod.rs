@@ -10,7 +10,6 @@ mod check;
 mod diagnose;
 mod drain;
 mod follow;
-mod layouts;
 mod list;
 mod nodes;
 mod prepare;
@@ -22,6 +21,7 @@ use crate::cluster::{self, Cluster, ConnectOptions};
 use crate::error::{Error, Result};
 use crate::mig::strategy::MIG_CONFIG_LABEL;
 use crate::output::messages::Messages;
+use crate::snapshot::layouts;
 use prepare::{NodePlan, Prepared};
 use std::io::Write;
 

@@ -4,13 +4,13 @@
 
 use super::args::ReconfigureArgs;
 use super::check::{self, Evaluation};
-use super::layouts::Reader;
 use super::nodes::{self, GpuPod, NodeState, PREVIOUS_ANNOTATION};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::mig::labels::DEPLOY_PREFIX;
 use crate::mig::strategy::{MIG_CONFIG_LABEL, MIG_CONFIG_STATE_LABEL};
 use crate::output::messages::Messages;
+use crate::snapshot::layouts::Reader;
 
 /// A node ready to be re-cut.
 #[derive(Debug)]

@@ -20,6 +20,8 @@ pub struct Capture {
     pub dra: crate::model::dra::Inventory,
     /// The scheduler's reason for each pending pod (`namespace/name`).
     pub reasons: std::collections::HashMap<String, String>,
+    /// The GPU Operator's ClusterPolicy and ConfigMaps (the MIG manager's layouts), if captured.
+    pub layouts: super::layouts::Captured,
     /// Objects found more than once (overlapping files), as `node/name`: counted once.
     pub duplicates: Vec<String>,
     seen: HashSet<String>,
@@ -205,7 +207,7 @@ fn add_json(raw: &RawValue, list_kind: Option<&str>, capture: &mut Capture) -> R
     };
     let kind = doc.kind.as_deref().or(list_kind).unwrap_or_default();
     match kind {
-        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" => {
+        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" | "ConfigMap" | "ClusterPolicy" => {
             let value: serde_json::Value =
                 serde_json::from_str(raw.get()).map_err(|e| malformed(&e))?;
             add_object(kind, value, capture)
@@ -242,7 +244,9 @@ fn add_value(
         .or_else(|| list_kind.map(str::to_string))
         .unwrap_or_default();
     match kind.as_str() {
-        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" => add_object(&kind, value, capture),
+        "Node" | "Pod" | "ResourceSlice" | "ResourceClaim" | "ConfigMap" | "ClusterPolicy" => {
+            add_object(&kind, value, capture)
+        }
         _ => {
             let inner = kind.strip_suffix("List").filter(|k| !k.is_empty());
             if let serde_json::Value::Array(items) = value["items"].take() {
@@ -278,6 +282,14 @@ fn add_object(kind: &str, value: serde_json::Value, capture: &mut Capture) -> Re
             .push(NodeInfo::from(decode::<RawNode>(value)?)),
         "ResourceSlice" => capture.dra.slices.extend(super::dra::slice(&value)),
         "ResourceClaim" => capture.dra.claims.extend(super::dra::claim(&value)),
+        "ConfigMap" => capture
+            .layouts
+            .maps
+            .push(super::layouts::CapturedMap::from_value(&value)),
+        "ClusterPolicy" => {
+            let policy = super::layouts::Operator::from_policy(&value);
+            capture.layouts.policy.get_or_insert(policy);
+        }
         _ => {
             record_pending(&value, capture);
             capture.pods.push(PodUsage::from(decode::<RawPod>(value)?));

@@ -2,4 +2,6 @@
 
 pub mod capture;
 pub mod dra;
+pub mod layouts;
 pub mod live;
+pub mod pending;

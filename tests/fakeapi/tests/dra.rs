@@ -78,6 +78,12 @@ fn unschedulable(p: &Value) -> Option<String> {
         .map(String::from)
 }
 
+/// Unschedulable for a lasting reason: until a template's claim exists the pod waits for it,
+/// a real but passing reason.
+fn settled_unschedulable(p: &Value) -> bool {
+    unschedulable(p).is_some_and(|m| !m.contains("waiting for dynamic resource controller"))
+}
+
 fn claim_of(api: &FakeApi, pod: &Value) -> Value {
     let name = pod["status"]["resourceClaimStatuses"][0]["resourceClaimName"]
         .as_str()
@@ -454,7 +460,7 @@ fn two_claims_never_share_a_device_and_an_unsatisfiable_claim_is_explained() {
         device_of(&claim_of(&api, &b)),
     );
     assert_ne!(da, db);
-    let c = wait_pod(&api, "c", |p| unschedulable(p).is_some());
+    let c = wait_pod(&api, "c", settled_unschedulable);
     let msg = unschedulable(&c).unwrap();
     assert!(
         msg.starts_with("0/10 nodes are available: ")
@@ -569,7 +575,7 @@ fn partitionable_counters_block_an_overcommit_until_the_device_is_freed() {
             "nvidia-smi -L; sleep 3600",
         ),
     );
-    let small = wait_pod(&api, "small", |p| unschedulable(p).is_some());
+    let small = wait_pod(&api, "small", settled_unschedulable);
     assert!(unschedulable(&small)
         .unwrap()
         .contains("1 cannot allocate all claims"));
@@ -609,7 +615,7 @@ fn partitionable_counters_block_an_overcommit_until_the_device_is_freed() {
             "sleep 3600",
         ),
     );
-    let h2 = wait_pod(&api, "h2", |p| unschedulable(p).is_some());
+    let h2 = wait_pod(&api, "h2", settled_unschedulable);
     assert!(unschedulable(&h2)
         .unwrap()
         .contains("cannot allocate all claims"));
@@ -690,7 +696,7 @@ fn a_cel_runtime_error_fails_the_attempt() {
             "true",
         ),
     );
-    let p = wait_pod(&api, "bad", |p| unschedulable(p).is_some());
+    let p = wait_pod(&api, "bad", settled_unschedulable);
     let msg = unschedulable(&p).unwrap();
     assert!(
         msg.contains("selector #0: CEL runtime error: no such key: nope"),
