@@ -252,11 +252,15 @@ async fn list(
     let op = Op::new("list", "objects");
     match kind {
         Kind::Nodes => {
-            let (nodes, version) =
-                fold_list_versioned(cluster, &path, &params, op, Vec::new, |acc, raw: RawNode| {
-                    acc.push(live::keep_labels(NodeInfo::from(raw)))
-                })
-                .await?;
+            let (nodes, version) = fold_list_versioned(
+                cluster,
+                &path,
+                &params,
+                op,
+                Vec::new,
+                |acc, raw: RawNode| acc.push(live::keep_labels(NodeInfo::from(raw))),
+            )
+            .await?;
             Ok((Items::Nodes(nodes), version))
         }
         Kind::Pods => {

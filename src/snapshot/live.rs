@@ -243,7 +243,8 @@ async fn nodes_and_usage(
                 let early = match (mode, remaining) {
                     (Listing::PerNode, _) => true,
                     (Listing::Auto, Some(left)) => {
-                        let total = listed.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
+                        let total =
+                            listed.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
                         gpu.saturating_mul(PER_NODE_RATIO) < total
                     }
                     _ => false,
@@ -281,7 +282,12 @@ async fn nodes_and_usage(
         .try_collect::<Vec<Vec<PodUsage>>>();
     let (listed, pods) = futures::join!(producer, consumer);
     let (nodes, per_node) = listed?;
-    let gpu_names = || nodes.iter().filter(|n| is_gpu_node(n)).map(|n| n.name.as_str());
+    let gpu_names = || {
+        nodes
+            .iter()
+            .filter(|n| is_gpu_node(n))
+            .map(|n| n.name.as_str())
+    };
     if per_node {
         let mut usage = Usage::for_nodes(gpu_names());
         for pod in pods?.into_iter().flatten() {

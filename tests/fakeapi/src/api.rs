@@ -352,6 +352,14 @@ impl FakeApi {
         lock(&self.inner.logs).insert(format!("{uid}/{container}"), text);
     }
 
+    /// Appends a line to a container's log, in one step (writers never lose each other's lines).
+    pub(crate) fn append_log(&self, uid: &str, container: &str, line: &str) {
+        let mut logs = lock(&self.inner.logs);
+        let text = logs.entry(format!("{uid}/{container}")).or_default();
+        text.push_str(line);
+        text.push('\n');
+    }
+
     pub(crate) fn log_of(&self, uid: &str, container: &str) -> Option<String> {
         lock(&self.inner.logs)
             .get(&format!("{uid}/{container}"))

@@ -370,13 +370,7 @@ impl Log<'_> {
             return;
         };
         let uid = pod["metadata"]["uid"].as_str().unwrap_or("");
-        let mut text = self
-            .api
-            .log_of(uid, "nvidia-mig-manager")
-            .unwrap_or_default();
-        text.push_str(line);
-        text.push('\n');
-        self.api.set_log(uid, "nvidia-mig-manager", text);
+        self.api.append_log(uid, "nvidia-mig-manager", line);
     }
 
     fn at(&self, level: &str, msg: &str) {

@@ -162,8 +162,9 @@ fn mixed_layout_change_goes_pending_then_success_with_new_resources() {
     label_node(&s, A100, json!({"nvidia.com/mig.config": "all-7g.40gb"}));
     let done = wait_for(Duration::from_secs(10), || {
         let n = api.get("nodes", None, A100).unwrap();
-        (state(api, A100) == "success" && alloc(&n, "nvidia.com/mig-7g.40gb").is_some())
-            .then_some(n)
+        (state(api, A100) == "success"
+            && alloc(&n, "nvidia.com/mig-7g.40gb").as_deref() == Some("8"))
+        .then_some(n)
     })
     .expect("all-7g.40gb applied");
     assert_eq!(alloc(&done, "nvidia.com/mig-7g.40gb").as_deref(), Some("8"));
@@ -176,7 +177,15 @@ fn mixed_layout_change_goes_pending_then_success_with_new_resources() {
         done["metadata"]["labels"]["nvidia.com/mig-7g.40gb.memory"],
         "40192"
     );
-    let log = api.mig_manager_log(A100).expect("manager log");
+    // The manager logs its last lines just after it reports success.
+    let log = wait_for(Duration::from_secs(5), || {
+        let log = api.mig_manager_log(A100)?;
+        let tail = log
+            .split("Successfully updated to MIG config: all-7g.40gb")
+            .nth(1)?;
+        tail.contains("Waiting for change to").then_some(log)
+    })
+    .expect("manager log");
     for line in [
         "level=info msg=\"Updating to MIG config: all-balanced\"",
         "msg=\"Current value of 'nvidia.com/gpu.deploy.device-plugin=true'\"",
