@@ -103,17 +103,19 @@ stop() {
 }
 
 # measure REPS OUT REQLOG CMD...: runs CMD REPS times (stdout to OUT); sets WALL (median, s),
-# RSS (largest peak, MB), LOAD (1-minute load average after the runs) and, from REQLOG (emptied
-# before each run; "-" for none), REQS and MB of the last run.
+# RSS (largest peak, MB), CPU (user + system seconds of the last run), LOAD (1-minute load
+# average after the runs) and, from REQLOG (emptied before each run; "-" for none), REQS and MB
+# of the last run.
 measure() {
     local reps=$1 out=$2 reqlog=$3
     shift 3
     local walls=() rss=0
     for _ in $(seq 1 "$reps"); do
         [[ "$reqlog" != - ]] && : >"$reqlog"
-        /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >"$out" 2>"$WORK/stderr" ||
+        /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$@" >"$out" 2>"$WORK/stderr" ||
             die "$* failed: $(tail -3 "$WORK/stderr")"
-        read -r w m <"$WORK/time"
+        read -r w m u s <"$WORK/time"
+        CPU=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')
         walls+=("$w")
         ((m > rss)) && rss=$m
     done
@@ -131,6 +133,17 @@ measure() {
 check() {
     "$SRV" --synthetic "$1" --check-describe "$2" >/dev/null 2>"$WORK/check" ||
         die "kubectl mig describe gave a wrong answer on $1 ($3): $(head -5 "$WORK/check")"
+}
+
+# server_ticks [NAME...]: user + system clock ticks used so far by the named fake servers (all
+# running ones when none are named).
+server_ticks() {
+    local names=("$@") n t=0
+    ((${#names[@]})) || names=("${!PID[@]}")
+    for n in "${names[@]}"; do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/${PID[$n]}/stat")))
+    done
+    echo "$t"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
@@ -169,12 +182,12 @@ ready main
 say "== $MAIN_SPEC +${LAT} ms/request at $(cat "$WORK/main.url")"
 measure "$REPS" "$WORK/d.json" "$WORK/main.req" "$MIG" --kubeconfig "$WORK/main.kc" describe -o json
 check "$MAIN_SPEC" "$WORK/d.json" "auto, +$LAT ms"
-D_WALL=$WALL D_RSS=$RSS D_REQS=$REQS D_MB=$MB D_LOAD=$LOAD
+D_WALL=$WALL D_RSS=$RSS D_REQS=$REQS D_MB=$MB D_LOAD=$LOAD D_CPU=$CPU
 say "   describe -o json: ${D_WALL}s, ${D_RSS} MB, $D_REQS requests, $D_MB MB (load $D_LOAD)"
-P_WALL="" P_RSS="" P_REQS="" P_MB="" P_LOAD=""
+P_WALL="" P_RSS="" P_REQS="" P_MB="" P_LOAD="" P_CPU=""
 if [[ -n "$PEER" ]]; then
     measure 3 "$WORK/peer.txt" "$WORK/main.req" "$PEER" --kubeconfig "$WORK/main.kc" -r nvidia.com
-    P_WALL=$WALL P_RSS=$RSS P_REQS=$REQS P_MB=$MB P_LOAD=$LOAD
+    P_WALL=$WALL P_RSS=$RSS P_REQS=$REQS P_MB=$MB P_LOAD=$LOAD P_CPU=$CPU
     say "   kubectl-view-allocations -r nvidia.com: ${P_WALL}s, ${P_RSS} MB, $P_REQS requests (load $P_LOAD)"
 fi
 [[ $QUICK == 0 ]] && plans main "$LAT"
@@ -187,7 +200,7 @@ say "== $MAIN_SPEC on loopback"
 [[ $QUICK == 0 ]] && plans main0 0
 measure "$REPS" "$WORK/d0.json" "$WORK/main0.req" "$MIG" --kubeconfig "$WORK/main0.kc" describe -o json
 check "$MAIN_SPEC" "$WORK/d0.json" "auto, loopback"
-L_WALL=$WALL L_RSS=$RSS L_REQS=$REQS L_MB=$MB L_LOAD=$LOAD
+L_WALL=$WALL L_RSS=$RSS L_REQS=$REQS L_MB=$MB L_LOAD=$LOAD L_CPU=$CPU
 say "   describe -o json on loopback: ${L_WALL}s, ${L_RSS} MB (load $L_LOAD)"
 say "== describe -w -o json: $WATCH_SAMPLES created and deleted pods, then $WATCH_EVENTS pod events"
 python3 "$ROOT/benches/watch.py" "$MIG" "$WORK/main0.kc" "$(cat "$WORK/main0.url")" "$WORK/main0.req" \
@@ -220,7 +233,7 @@ fi
 
 # ---- 3. a fleet of 20 clusters, +25 ms per request ------------------------------------------
 F_NOTE=""
-S_WALL="" F_WALL="" F_RSS="" F_REQS="" F_MB=""
+S_WALL="" F_WALL="" F_RSS="" F_REQS="" F_MB="" F_CPU="" F_SRV_CPU="" S_SRV_CPU=""
 AVAIL_GB=$(awk '/MemAvailable/ {printf "%.0f", $2/1048576}' /proc/meminfo)
 if ((AVAIL_GB < 19)); then
     F_NOTE="skipped: $AVAIL_GB GB of memory available, the 20 servers need about 16 GB and a margin"
@@ -244,19 +257,24 @@ else
         for i in $(seq 1 "$FLEET_N"); do echo "- name: c$i"; echo "  context: {cluster: c$i, user: u}"; done
         echo "current-context: c1"
     } >"$WORK/fleet.kc"
+    srv_before=$(server_ticks c1)
     measure "$REPS" "$WORK/one.json" "$WORK/c1.req" "$MIG" --kubeconfig "$WORK/fleet.kc" --context c1 describe -o json
+    S_SRV_CPU=$(awk -v a="$srv_before" -v b="$(server_ticks c1)" -v t="$(getconf CLK_TCK)" -v n="$REPS" 'BEGIN {printf "%.2f", (b - a) / t / n}')
     check "$FLEET_SPEC,seed=1" "$WORK/one.json" "one cluster of the fleet"
-    S_WALL=$WALL S_RSS=$RSS S_REQS=$REQS S_MB=$MB S_LOAD=$LOAD
+    S_WALL=$WALL S_RSS=$RSS S_REQS=$REQS S_MB=$MB S_LOAD=$LOAD S_CPU=$CPU
     say "   one cluster: ${S_WALL}s, ${S_RSS} MB, $S_REQS requests (load $S_LOAD)"
     walls=() rss=0
+    srv_before=$(server_ticks)
     for _ in $(seq 1 "$REPS"); do
         for i in $(seq 1 "$FLEET_N"); do : >"$WORK/c$i.req"; done
-        /usr/bin/time -f '%e %M' -o "$WORK/time" "$MIG" --kubeconfig "$WORK/fleet.kc" describe --all-contexts -o json \
+        /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$MIG" --kubeconfig "$WORK/fleet.kc" describe --all-contexts -o json \
             >"$WORK/fleet.json" 2>"$WORK/stderr" || die "describe --all-contexts failed: $(tail -3 "$WORK/stderr")"
-        read -r wall m <"$WORK/time"
+        read -r wall m u s <"$WORK/time"
         walls+=("$wall")
         ((m > rss)) && rss=$m
     done
+    F_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}')
+    F_SRV_CPU=$(awk -v a="$srv_before" -v b="$(server_ticks)" -v t="$(getconf CLK_TCK)" -v n="$REPS" 'BEGIN {printf "%.2f", (b - a) / t / n}')
     F_WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     F_RSS=$(awk -v k="$rss" 'BEGIN {printf "%.0f", k/1024}')
     F_LOAD=$(load)
@@ -275,6 +293,8 @@ R_PEER="n/a"
 [[ -n "$P_WALL" ]] && R_PEER=$(ratio "$D_WALL" "$P_WALL")
 R_FLEET="n/a"
 [[ -n "$F_WALL" ]] && R_FLEET=$(ratio "$F_WALL" "$S_WALL")
+F_FLOOR=""
+[[ -n "$F_CPU" ]] && F_FLOOR=$(awk -v a="$F_CPU" -v b="$F_SRV_CPU" -v n="$(nproc)" 'BEGIN {printf "%.2f", (a + b) / n}')
 W_CREATE_MAX=$(w .create_ms.max) W_DELETE_MAX=$(w .delete_ms.max)
 W_MAX=$(awk -v a="$W_CREATE_MAX" -v b="$W_DELETE_MAX" 'BEGIN {print (a > b) ? a : b}')
 W_RSS_PCT=$(w .rss_change_pct)
@@ -306,17 +326,21 @@ the runs (the machine is shared: a load above 1 means describe competed for the 
 **Requests and bytes** of each describe (request log of the fake server; bytes are response
 bodies, uncompressed)
 
-| run | wall (s) | peak RSS (MB) | requests | MB received | load |
-| --- | ---: | ---: | ---: | ---: | ---: |
-| $MAIN_SPEC, +$LAT ms: \`describe -o json\` | $D_WALL | $D_RSS | $D_REQS | $D_MB | $D_LOAD |
-| $MAIN_SPEC, +$LAT ms: \`kubectl-view-allocations -r nvidia.com\` | ${P_WALL:-n/a} | ${P_RSS:-n/a} | ${P_REQS:-n/a} | ${P_MB:-n/a} | ${P_LOAD:-n/a} |
-| $MAIN_SPEC, loopback: \`describe -o json\` | $L_WALL | $L_RSS | $L_REQS | $L_MB | $L_LOAD |
-| $FLEET_SPEC, +$LAT ms: \`describe -o json\` (one context of the fleet) | ${S_WALL:-n/a} | ${S_RSS:-n/a} | ${S_REQS:-n/a} | ${S_MB:-n/a} | ${S_LOAD:-n/a} |
-| $FLEET_N × $FLEET_SPEC, +$LAT ms: \`describe --all-contexts -o json\` | ${F_WALL:-n/a} | ${F_RSS:-n/a} | ${F_REQS:-n/a} | ${F_MB:-n/a} | ${F_LOAD:-n/a} |
+| run | wall (s) | peak RSS (MB) | CPU (s) | servers' CPU (s) | requests | MB received | load |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| $MAIN_SPEC, +$LAT ms: \`describe -o json\` | $D_WALL | $D_RSS | $D_CPU | | $D_REQS | $D_MB | $D_LOAD |
+| $MAIN_SPEC, +$LAT ms: \`kubectl-view-allocations -r nvidia.com\` | ${P_WALL:-n/a} | ${P_RSS:-n/a} | ${P_CPU:-n/a} | | ${P_REQS:-n/a} | ${P_MB:-n/a} | ${P_LOAD:-n/a} |
+| $MAIN_SPEC, loopback: \`describe -o json\` | $L_WALL | $L_RSS | $L_CPU | | $L_REQS | $L_MB | $L_LOAD |
+| $FLEET_SPEC, +$LAT ms: \`describe -o json\` (one context of the fleet) | ${S_WALL:-n/a} | ${S_RSS:-n/a} | ${S_CPU:-n/a} | ${S_SRV_CPU:-n/a} | ${S_REQS:-n/a} | ${S_MB:-n/a} | ${S_LOAD:-n/a} |
+| $FLEET_N × $FLEET_SPEC, +$LAT ms: \`describe --all-contexts -o json\` | ${F_WALL:-n/a} | ${F_RSS:-n/a} | ${F_CPU:-n/a} | ${F_SRV_CPU:-n/a} | ${F_REQS:-n/a} | ${F_MB:-n/a} | ${F_LOAD:-n/a} |
 
 **describe -w** ($MAIN_SPEC, loopback): first document after $(w .first_document_s) s; $(w .events) pod
 events sent at $(w .events_per_s)/s through one keep-alive connection, $(w .documents) documents
 printed, the view settled $(w .settle_after_last_event_s) s after the last event.
+
+**Fleet and the machine**: the fleet's describe used ${F_CPU:-n/a} s of CPU and its 20 servers
+${F_SRV_CPU:-n/a} s (one cluster: ${S_CPU:-n/a} s and ${S_SRV_CPU:-n/a} s), all on the same $(nproc)
+cores: no plan can finish before ${F_FLOOR:-n/a} s (all of that CPU time spread over every core).
 EOF
 )
 if [[ $QUICK == 0 ]]; then
