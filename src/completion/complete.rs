@@ -164,6 +164,13 @@ fn arg_values(arg: &Arg, typed: &Typed) -> (Vec<Candidate>, u32) {
             profile: typed.value("profile").map(String::from),
         }),
         (Some("run"), "profile") => run_profiles(typed),
+        (Some("reconfigure"), "config") => live(Lookup::Layouts {
+            node: typed
+                .given
+                .get("nodes")
+                .and_then(|nodes| nodes.first())
+                .cloned(),
+        }),
         (Some("profiles"), "gpu") => values::gpu_models(),
         (Some("plan"), "vm_size") => values::vm_sizes(),
         (Some("plan"), "gpu") => values::gpu_models(),

@@ -42,6 +42,12 @@ pub enum Lookup {
     },
     /// Namespace names.
     Namespaces,
+    /// The MIG manager's layouts (`reconfigure --config`): those that fit `node` under its
+    /// strategy when one is named, each with what the node would advertise.
+    Layouts {
+        /// The node to be re-cut.
+        node: Option<String>,
+    },
 }
 
 /// Runs the lookup against the cluster `global` points at; `None` on any error or timeout.
@@ -65,6 +71,7 @@ pub fn lookup(global: &ConnectOptions, what: Lookup) -> Option<Vec<Candidate>> {
                 .await
                 .map(|o| offered_profiles(&o, node.as_deref(), strategy.as_deref())),
             Lookup::Namespaces => namespaces(&cluster).await,
+            Lookup::Layouts { node } => layouts(&cluster, node.as_deref()).await,
         }
     }))
 }
@@ -183,6 +190,60 @@ async fn namespaces(cluster: &Cluster) -> Option<Vec<Candidate>> {
     )
     .await
     .ok()
+}
+
+async fn layouts(cluster: &Cluster, node: Option<&str>) -> Option<Vec<Candidate>> {
+    let operator = crate::snapshot::layouts::operator(cluster).await.ok()?;
+    let mut reader = crate::snapshot::layouts::Reader::new(cluster, operator);
+    let Some(name) = node else {
+        let layouts = reader.for_node("").await.ok()?;
+        return Some(
+            layouts
+                .config
+                .layouts
+                .keys()
+                .map(|l| Candidate::new(l, ""))
+                .collect(),
+        );
+    };
+    let request = kube::core::Request::new("/api/v1/nodes")
+        .get(name, &Default::default())
+        .ok()?;
+    let raw: RawNode = cluster.client.request(request).await.ok()?;
+    let info = NodeInfo::from(raw);
+    let layouts = reader.for_node(name).await.ok()?;
+    Some(fitting_layouts(&info, &layouts.config))
+}
+
+/// The layouts of `config` that fit `node` under its strategy, described by what the node
+/// would advertise (the current one marked).
+pub fn fitting_layouts(node: &NodeInfo, config: &crate::mig::mig_parted::Config) -> Vec<Candidate> {
+    let current = node.labels.get(strategy::MIG_CONFIG_LABEL);
+    config
+        .layouts
+        .keys()
+        .filter_map(|layout| {
+            let eval = crate::model::layout_fit::evaluate(node, config, layout).ok()?;
+            if eval.invalid {
+                return None;
+            }
+            let parts: Vec<String> = eval
+                .advertised
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(r, n)| format!("{r}: {n}"))
+                .collect();
+            let mut help = if parts.is_empty() {
+                "no GPU devices".to_string()
+            } else {
+                parts.join(", ")
+            };
+            if current == Some(layout) {
+                help.push_str(" (current)");
+            }
+            Some(Candidate::new(layout, help))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod dra;
 pub mod dra_report;
 pub mod gpu_view;
 pub mod gpus;
+pub mod layout_fit;
 pub mod node;
 pub mod node_gpus;
 pub mod offers;

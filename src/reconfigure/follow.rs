@@ -2,11 +2,11 @@
 //! `pending` to `success` or `failed`, then the device plugin advertising the new devices; a
 //! manager that stays `pending` (or leaves GPU components paused) past `--timeout` is wedged.
 
-use super::check;
 use super::nodes::NodeState;
 use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use crate::mig::strategy::MIG_CONFIG_STATE_LABEL;
+use crate::model::layout_fit as check;
 use crate::model::problems::manager::Manager;
 use crate::output::messages::Messages;
 use crate::output::progress::Progress;

@@ -45,7 +45,7 @@ pub async fn run(
         let layouts = reader.for_node(name).await?;
         let mut refused = 0;
         for layout in layouts.config.layouts.keys() {
-            match super::check::evaluate(&node.info, &layouts.config, layout) {
+            match crate::model::layout_fit::evaluate(&node.info, &layouts.config, layout) {
                 Ok(e) if !e.invalid => rows.push(Fitting {
                     node: name.clone(),
                     layout: layout.clone(),

@@ -6,7 +6,6 @@
 mod aks;
 mod apply;
 mod args;
-mod check;
 mod diagnose;
 mod drain;
 mod follow;

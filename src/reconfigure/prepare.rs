@@ -3,12 +3,12 @@
 //! the strategy can serve it, and which pods hold its devices.
 
 use super::args::ReconfigureArgs;
-use super::check::{self, Evaluation};
 use super::nodes::{self, GpuPod, NodeState, PREVIOUS_ANNOTATION};
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::mig::labels::DEPLOY_PREFIX;
 use crate::mig::strategy::{MIG_CONFIG_LABEL, MIG_CONFIG_STATE_LABEL};
+use crate::model::layout_fit::{self as check, Evaluation};
 use crate::output::messages::Messages;
 use crate::snapshot::layouts::Reader;
 
@@ -137,9 +137,28 @@ fn target(node: &NodeState, args: &ReconfigureArgs) -> Result<String> {
         })
 }
 
-/// Refuses to go on while pods hold the node's devices, unless told how to deal with them.
+/// Refuses to go on while pods hold the node's devices, unless told how to deal with them; and
+/// while a DaemonSet runs one of them, unless `--force`: its controller puts an evicted pod back
+/// on the cordoned node at once (DaemonSet pods tolerate it), and such a pod never finishes on
+/// its own, so the devices would never be free.
 pub fn check_pods(plan: &NodePlan, args: &ReconfigureArgs) -> Result<()> {
-    if plan.pods.is_empty() || args.drain || args.wait_for_pods || plan.done() {
+    if plan.pods.is_empty() || plan.done() {
+        return Ok(());
+    }
+    if let Some(pod) = plan
+        .pods
+        .iter()
+        .find(|p| p.owner.starts_with("DaemonSet/"))
+        .filter(|_| !args.force)
+    {
+        return Err(Error::failed(format!(
+            "pod {} holds GPU devices on node {} and is run by {}, which would start it there again after an eviction; keep that DaemonSet off the node (a nodeSelector or node affinity) and run this again, or pass --force to go on anyway; nothing was changed",
+            pod.key(),
+            plan.name(),
+            pod.owner
+        )));
+    }
+    if args.drain || args.wait_for_pods {
         return Ok(());
     }
     let shown: Vec<String> = plan.pods.iter().take(3).map(GpuPod::key).collect();

@@ -49,7 +49,7 @@ pub fn impact(plan: &NodePlan) -> String {
     if plan.done() {
         text.push_str("Already applied and advertised: nothing to change.\n");
     }
-    let now = super::check::advertised_now(&plan.node.info);
+    let now = crate::model::layout_fit::advertised_now(&plan.node.info);
     let mut table = Table::new(&["RESOURCE", "NOW", "AFTER", "CHANGE"]);
     for (resource, a, b) in changes(&now, &e.advertised) {
         table.row(vec![

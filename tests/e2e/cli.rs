@@ -271,6 +271,15 @@ fn verbose_logs_go_to_stderr_only() {
     assert_eq!(quiet.stdout, loud.stdout);
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
     assert_contains!(loud.stderr, "/api/v1/nodes");
+    // -v=4, as kubectl's: every request with its method, URL and status.
+    let requests = run(&server, &["describe", "-o", "json", "-v=4"]);
+    assert_ok!(requests);
+    let line = requests
+        .stderr
+        .lines()
+        .find(|l| l.contains("/api/v1/nodes?") && l.contains("http.status_code=200"))
+        .unwrap_or_else(|| panic!("no request line in\n{}", requests.stderr));
+    assert_contains!(line, "http.method=GET");
 }
 
 #[test]

@@ -263,3 +263,51 @@ fn unreachable_cluster_completes_nothing_quietly() {
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     assert!(elapsed.as_secs() < 6, "took {elapsed:?}");
 }
+
+#[test]
+fn reconfigure_config_offers_the_layouts_that_fit_the_node() {
+    let server = TestServer::start(mig_manager_api(100));
+    let plugins = plugin_dir();
+    let kubectl = Kubectl {
+        program: "kubectl".into(),
+        server: &server,
+        path: path_with(plugins.path()),
+    };
+    let fitting = kubectl.values(&["reconfigure", DGX_A100, "--config", ""]);
+    assert_offers(&fitting, &["all-1g.5gb", "all-3g.20gb", "all-balanced"]);
+    assert!(
+        !fitting.iter().any(|l| l == "all-7g.80gb"),
+        "an 80GB layout offered for an A100 40GB: {fitting:?}"
+    );
+    assert_eq!(
+        kubectl.values(&["reconfigure", DGX_A100, "--config", "all-3g"]),
+        ["all-3g.20gb"]
+    );
+    // Each with what the node would advertise; the current layout marked.
+    let r = run_cmd(
+        Command::new("kubectl")
+            .args([
+                "__complete",
+                "mig",
+                "reconfigure",
+                DGX_A100,
+                "--config",
+                "all-",
+            ])
+            .env("PATH", path_with(plugins.path()))
+            .env("KUBECONFIG", server.kubeconfig()),
+    );
+    assert_ok!(r);
+    let line = |layout: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.split('\t').next() == Some(layout))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_contains!(line("all-3g.20gb"), "nvidia.com/mig-3g.20gb: 16");
+    assert_contains!(line("all-1g.5gb"), "(current)");
+    // Without a node: every layout of the default ConfigMap.
+    let all = kubectl.values(&["reconfigure", "--config", ""]);
+    assert_offers(&all, &["all-1g.5gb", "all-7g.80gb"]);
+}

@@ -117,6 +117,42 @@ fn gpu_pods_are_refused_without_drain_and_evicted_with_it() {
 }
 
 #[test]
+fn a_daemonset_holding_gpus_is_refused_before_any_change_unless_forced() {
+    let api = mig_manager_api(100);
+    let mut pod = gpu_pod(
+        "dcgm-probe-x7k2p",
+        DGX_A100,
+        "nvidia.com/mig-1g.5gb",
+        1,
+        None,
+    );
+    pod["metadata"]["ownerReferences"] = serde_json::json!([{"apiVersion": "apps/v1",
+        "kind": "DaemonSet", "name": "dcgm-probe", "uid": "0b7c1e2d-0000-4000-8000-0000000000d5",
+        "controller": true}]);
+    api.insert(pod);
+    let server = TestServer::start(api);
+    server.api.clear_requests();
+    for flag in ["--drain", "--wait-for-pods"] {
+        let r = reconfigure(&server, &[DGX_A100, "--config", "all-3g.20gb", flag]);
+        assert_exit!(r, 1);
+        assert_contains!(r.stderr, "pod ml/dcgm-probe-x7k2p");
+        assert_contains!(r.stderr, "DaemonSet/dcgm-probe");
+        assert_contains!(r.stderr, "--force");
+        assert_contains!(r.stderr, "nothing was changed");
+    }
+    assert_eq!(writes(&server), Vec::<String>::new());
+    assert!(!cordoned(&server.api, DGX_A100));
+    // Forced, the pod is evicted like any other (no DaemonSet controller runs here to bring it
+    // back).
+    let r = reconfigure(
+        &server,
+        &[DGX_A100, "--config", "all-3g.20gb", "--drain", "--force"],
+    );
+    assert_ok!(r);
+    assert_contains!(r.stderr, "pod/ml/dcgm-probe-x7k2p evicted");
+}
+
+#[test]
 fn a_disruption_budget_stops_the_drain_and_the_resume_command_finishes() {
     let api = mig_manager_api(100);
     api.insert(gpu_pod("db-0", DGX_A100, "nvidia.com/mig-1g.5gb", 1, None));

@@ -127,5 +127,5 @@ pub fn delivers(node: &NodeInfo, promised: &BTreeMap<String, i64>) -> bool {
 }
 
 #[cfg(test)]
-#[path = "check_tests.rs"]
+#[path = "layout_fit_tests.rs"]
 mod tests;
