@@ -201,6 +201,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--gpu-instance-profile', '--gpu-instance-profile', [CompletionResultType]::ParameterName, 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g')
             [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1')
             [CompletionResult]::new('--gpu', '--gpu', [CompletionResultType]::ParameterName, 'The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'With --for-pending: read the pending pods, claims, nodes and MIG manager layouts from files (kubectl get nodes,pods,resourceclaims,resourceslices -A -o yaml) instead of a cluster; - for stdin')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'With --for-pending: read the pending pods, claims, nodes and MIG manager layouts from files (kubectl get nodes,pods,resourceclaims,resourceslices -A -o yaml) instead of a cluster; - for stdin')
             [CompletionResult]::new('--node-count', '--node-count', [CompletionResultType]::ParameterName, 'Number of nodes in the pool [default: 1]')
             [CompletionResult]::new('--cluster-name', '--cluster-name', [CompletionResultType]::ParameterName, 'The AKS cluster name, for the generated commands')
             [CompletionResult]::new('--resource-group', '--resource-group', [CompletionResultType]::ParameterName, 'The Azure resource group, for the generated commands')

@@ -306,7 +306,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__plan)
-            opts="-o -n -v -h --vm-size --gpu-instance-profile --layout --gpu --for-pending --node-count --cluster-name --resource-group --name --output --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-f -o -n -v -h --vm-size --gpu-instance-profile --layout --gpu --for-pending --filename --node-count --cluster-name --resource-group --name --output --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +325,14 @@ _kubectl__mig() {
                     return 0
                     ;;
                 --gpu)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

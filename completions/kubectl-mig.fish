@@ -168,6 +168,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l vm-size
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu-instance-profile -d 'The AKS GPU instance profile: MIG1g, MIG2g, MIG3g, MIG4g or MIG7g' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l layout -d 'A MIG layout per GPU to check and plan, e.g. 1g.10gb=2,2g.20gb=1,3g.40gb=1' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l gpu -d 'The GPU model for --layout without --vm-size, or the one --for-pending plans for (e.g. H100-80GB; see kubectl mig profiles)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -s f -l filename -d 'With --for-pending: read the pending pods, claims, nodes and MIG manager layouts from files (kubectl get nodes,pods,resourceclaims,resourceslices -A -o yaml) instead of a cluster; - for stdin' -r -F
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l node-count -d 'Number of nodes in the pool [default: 1]' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l cluster-name -d 'The AKS cluster name, for the generated commands' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand plan" -l resource-group -d 'The Azure resource group, for the generated commands' -r

@@ -24,7 +24,11 @@ Examples:
       --node-count 2 -o json
 
   # Layouts (and the commands) that would serve the cluster's pending MIG pods
-  kubectl mig plan --for-pending";
+  kubectl mig plan --for-pending
+
+  # The same from a customer's capture
+  kubectl get nodes,pods,resourceclaims,resourceslices,configmaps -A -o yaml > capture.yaml
+  kubectl mig plan --for-pending -f capture.yaml";
 
 /// Flags of `kubectl mig plan`.
 #[derive(Debug, Args)]
@@ -49,6 +53,14 @@ pub struct PlanArgs {
     /// Read the cluster's pending pods that ask for MIG devices and plan the layouts that serve them with the fewest GPUs.
     #[arg(long, conflicts_with_all = ["vm_size", "node_count"])]
     pub for_pending: bool,
+    /// With --for-pending: read the pending pods, claims, nodes and MIG manager layouts from files (kubectl get nodes,pods,resourceclaims,resourceslices -A -o yaml) instead of a cluster; - for stdin.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        requires = "for_pending"
+    )]
+    pub files: Vec<std::path::PathBuf>,
     /// Number of nodes in the pool [default: 1].
     #[arg(long, value_name = "N")]
     pub node_count: Option<u32>,

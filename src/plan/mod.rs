@@ -25,6 +25,11 @@ use std::io::Write;
 /// Runs `kubectl mig plan`: one GPU instance profile for an AKS pool, or a layout with
 /// `--layout` (which fails, after printing why and the nearest layouts, when it does not fit).
 pub fn run(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
+    if !args.files.is_empty() {
+        return Err(Error::usage(
+            "-f reads the pending pods of a capture and goes with --for-pending; add it",
+        ));
+    }
     if args.gpu.is_some() && args.layout.is_none() {
         return Err(Error::usage(
             "--gpu goes with --layout or --for-pending; add one of them",
@@ -77,8 +82,13 @@ pub async fn run_for_pending(
         })?),
         None => None,
     };
-    let cluster = crate::cluster::connect(global).await?;
-    let input = crate::snapshot::pending::read(&cluster).await?;
+    let input = if args.files.is_empty() {
+        let cluster = crate::cluster::connect(global).await?;
+        crate::snapshot::pending::read(&cluster).await?
+    } else {
+        let capture = crate::snapshot::capture::read_files(&args.files)?;
+        crate::snapshot::pending::from_capture(capture)
+    };
     if input.wants.is_empty() {
         msgs.say("No pending pod asks for MIG devices: nothing to plan.");
         if matches!(args.output, Format::Table | Format::Wide) {

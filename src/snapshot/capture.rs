@@ -22,6 +22,10 @@ pub struct Capture {
     pub reasons: std::collections::HashMap<String, String>,
     /// The GPU Operator's ClusterPolicy and ConfigMaps (the MIG manager's layouts), if captured.
     pub layouts: super::layouts::Captured,
+    /// Pods the scheduler has not placed, whole (`plan --for-pending` reads what they ask for).
+    pub pending_pods: Vec<serde_json::Value>,
+    /// Every ResourceClaim, whole (`plan --for-pending` reads the unallocated ones' requests).
+    pub claims: Vec<serde_json::Value>,
     /// Objects found more than once (overlapping files), as `node/name`: counted once.
     pub duplicates: Vec<String>,
     seen: HashSet<String>,
@@ -281,7 +285,10 @@ fn add_object(kind: &str, value: serde_json::Value, capture: &mut Capture) -> Re
             .nodes
             .push(NodeInfo::from(decode::<RawNode>(value)?)),
         "ResourceSlice" => capture.dra.slices.extend(super::dra::slice(&value)),
-        "ResourceClaim" => capture.dra.claims.extend(super::dra::claim(&value)),
+        "ResourceClaim" => {
+            capture.dra.claims.extend(super::dra::claim(&value));
+            capture.claims.push(value);
+        }
         "ConfigMap" => capture
             .layouts
             .maps
@@ -292,7 +299,11 @@ fn add_object(kind: &str, value: serde_json::Value, capture: &mut Capture) -> Re
         }
         _ => {
             record_pending(&value, capture);
-            capture.pods.push(PodUsage::from(decode::<RawPod>(value)?));
+            let usage = PodUsage::from(decode::<RawPod>(value.clone())?);
+            if crate::model::pending::is_pending(&value) {
+                capture.pending_pods.push(value);
+            }
+            capture.pods.push(usage);
         }
     }
     Ok(())

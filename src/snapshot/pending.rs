@@ -38,6 +38,47 @@ pub async fn read(cluster: &Cluster) -> Result<PendingInput> {
         },
     )
     .await?;
+    let claims = claims(cluster).await;
+    let wants = demand(&pods, &claims);
+    let snapshot = super::live::snapshot(cluster, &[], None, false).await?;
+    let layouts = super::layouts::for_nodes(cluster, &snapshot.nodes).await;
+    Ok(PendingInput {
+        wants,
+        snapshot,
+        layouts,
+    })
+}
+
+/// The same from capture files: their pending pods and claims, beside their GPU nodes (and the
+/// nodes DRA slices name), the use of their pods and the captured MIG manager layouts.
+pub fn from_capture(capture: super::capture::Capture) -> PendingInput {
+    let wants = demand(&capture.pending_pods, &capture.claims);
+    let dra_nodes = crate::model::dra::dra_nodes(&capture.dra);
+    let nodes: Vec<_> = capture
+        .nodes
+        .into_iter()
+        .filter(|n| super::live::is_gpu_node(n) || dra_nodes.contains(&n.name))
+        .collect();
+    let mut usage = crate::model::capacity::Usage::for_nodes(nodes.iter().map(|n| n.name.as_str()));
+    for pod in capture.pods {
+        usage.add(pod);
+    }
+    let layouts = capture.layouts.for_nodes(&nodes);
+    PendingInput {
+        wants,
+        snapshot: super::live::Snapshot {
+            nodes,
+            usage,
+            missing: Vec::new(),
+            dra: capture.dra,
+            reasons: capture.reasons,
+        },
+        layouts,
+    }
+}
+
+/// What pending pods and their unallocated claims wait for, by pod.
+fn demand(pods: &[Value], claims: &[Value]) -> Vec<Want> {
     let mut wants: Vec<Want> = pods.iter().flat_map(pending::wants_of_pod).collect();
     let reasons: HashMap<String, String> = pods
         .iter()
@@ -50,7 +91,7 @@ pub async fn read(cluster: &Cluster) -> Result<PendingInput> {
             Some((key, pending::scheduler_reason(p)?))
         })
         .collect();
-    for claim in claims(cluster).await {
+    for claim in claims {
         let ns = claim["metadata"]["namespace"].as_str().unwrap_or_default();
         let owner = claim["metadata"]["ownerReferences"]
             .as_array()
@@ -60,19 +101,13 @@ pub async fn read(cluster: &Cluster) -> Result<PendingInput> {
             .and_then(|o| o["name"].as_str());
         let reason = owner.and_then(|p| reasons.get(&format!("{ns}/{p}")));
         wants.extend(pending::wants_of_claim(
-            &claim,
+            claim,
             owner,
             reason.map(String::as_str),
         ));
     }
     wants.sort_by(|a, b| (&a.pod, &a.profile).cmp(&(&b.pod, &b.profile)));
-    let snapshot = super::live::snapshot(cluster, &[], None, false).await?;
-    let layouts = super::layouts::for_nodes(cluster, &snapshot.nodes).await;
-    Ok(PendingInput {
-        wants,
-        snapshot,
-        layouts,
-    })
+    wants
 }
 
 /// Every ResourceClaim of the newest served `resource.k8s.io` version; none when DRA is not

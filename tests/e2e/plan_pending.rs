@@ -95,6 +95,29 @@ fn pending_mig_pods_are_packed_into_the_fewest_gpus_with_the_commands() {
     let plan: Value = run(&server, &["plan", "--for-pending", "-o", "json"]).json();
     let pending = plan["pending"].as_array().unwrap();
     assert_eq!(pending.len(), 3, "{plan}");
+
+    // The same plan from a capture taken with the real kubectl, read with no cluster.
+    let dir = temp_dir("pending-capture");
+    let file = dir.path().join("capture.yaml");
+    let kinds = "nodes,pods,resourceclaims,resourceslices,configmaps,clusterpolicies";
+    let captured = kubectl(&server, &["get", kinds, "-A", "-o", "yaml"]).ok();
+    std::fs::write(&file, captured).unwrap();
+    let path = file.to_str().unwrap();
+    let offline: Value = run_offline(&["plan", "--for-pending", "-f", path, "-o", "json"]).json();
+    assert_eq!(offline["pending"], plan["pending"]);
+    assert_eq!(offline["models"], plan["models"]);
+    assert_eq!(offline["unserved"], plan["unserved"]);
+    // -f only with --for-pending.
+    let r = run_offline(&[
+        "plan",
+        "--layout",
+        "1g.5gb=7",
+        "--gpu",
+        "A100-40GB",
+        "-f",
+        path,
+    ]);
+    assert_exit!(r, 2);
     let dra = pending.iter().find(|w| w["pod"] == "ml/dra-3g").unwrap();
     assert_eq!(
         (dra["via"].as_str(), dra["count"].as_u64()),
