@@ -143,6 +143,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The MIG manager layout to apply: a name in its mig-parted ConfigMap, e.g. all-3g.20gb')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each step on a node may take: evictions, pods finishing, the MIG manager')
             [CompletionResult]::new('--max-unavailable', '--max-unavailable', [CompletionResultType]::ParameterName, 'How many nodes are re-cut at once (each is cordoned meanwhile)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the impact (and of --list): table, json or yaml; progress goes to stderr')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the impact (and of --list): table, json or yaml; progress goes to stderr')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The name of the kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The name of the kubeconfig cluster to use')
@@ -158,8 +160,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mig' -ScriptBlock {
             [CompletionResult]::new('--drain', '--drain', [CompletionResultType]::ParameterName, 'Evict the pods holding GPU or MIG devices (Eviction API, PodDisruptionBudgets respected)')
             [CompletionResult]::new('--wait-for-pods', '--wait-for-pods', [CompletionResultType]::ParameterName, 'Wait for the pods holding GPU or MIG devices to finish instead of evicting them')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Apply a layout the node''s strategy cannot serve (several profiles under single: MIG-INVALID)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'kubectl-mig;status' {

@@ -470,7 +470,7 @@ _kubectl__mig() {
             return 0
             ;;
         kubectl__mig__subcmd__reconfigure)
-            opts="-n -v -h --config --list --rollback --dry-run --drain --wait-for-pods --force --timeout --max-unavailable --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
+            opts="-o -n -v -h --config --list --rollback --dry-run --drain --wait-for-pods --force --timeout --max-unavailable --output --kubeconfig --context --cluster --user --namespace --request-timeout --v --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +486,14 @@ _kubectl__mig() {
                     ;;
                 --max-unavailable)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

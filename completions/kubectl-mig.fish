@@ -124,6 +124,10 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand uninstall" -s h 
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l config -d 'The MIG manager layout to apply: a name in its mig-parted ConfigMap, e.g. all-3g.20gb' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l timeout -d 'How long each step on a node may take: evictions, pods finishing, the MIG manager' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l max-unavailable -d 'How many nodes are re-cut at once (each is cordoned meanwhile)' -r
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s o -l output -d 'Output format of the impact (and of --list): table, json or yaml; progress goes to stderr' -r -f -a "table\t'kubectl-like columns'
+wide\t'Columns with more detail'
+json\t'JSON (stable schema)'
+yaml\t'YAML (same schema as JSON)'"
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l kubeconfig -d 'Path to the kubeconfig file to use (else $KUBECONFIG, else ~/.kube/config, else in-cluster)' -r -F
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l context -d 'The name of the kubeconfig context to use' -r
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l cluster -d 'The name of the kubeconfig cluster to use' -r
@@ -137,7 +141,7 @@ complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l 
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l drain -d 'Evict the pods holding GPU or MIG devices (Eviction API, PodDisruptionBudgets respected)'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l wait-for-pods -d 'Wait for the pods holding GPU or MIG devices to finish instead of evicting them'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -l force -d 'Apply a layout the node\'s strategy cannot serve (several profiles under single: MIG-INVALID)'
-complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s h -l help -d 'Print help'
+complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand reconfigure" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-mig -n "__fish_kubectl_mig_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'kubectl-like columns'
 wide\t'Columns with more detail'
 json\t'JSON (stable schema)'

@@ -51,4 +51,7 @@ pub struct ReconfigureArgs {
     /// How many nodes are re-cut at once (each is cordoned meanwhile).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_unavailable: u32,
+    /// Output format of the impact (and of --list): table, json or yaml; progress goes to stderr.
+    #[arg(short = 'o', long, value_enum, default_value_t = crate::output::Format::Table)]
+    pub output: crate::output::Format,
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::mig::labels::DEPLOY_PREFIX;
 use crate::mig::strategy::MIG_CONFIG_LABEL;
 use crate::output::messages::Messages;
+use crate::output::Format;
 use crate::snapshot::layouts::Reader;
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, ListParams};
@@ -17,6 +18,7 @@ pub async fn run(
     cluster: &Cluster,
     reader: &mut Reader<'_>,
     names: &[String],
+    format: Format,
     out: &mut dyn Write,
     msgs: &Messages,
 ) -> Result<()> {
@@ -24,7 +26,12 @@ pub async fn run(
         let found = names_with(cluster, &format!("{DEPLOY_PREFIX}mig-manager=true")).await?;
         if found.is_empty() {
             msgs.say("No node runs the GPU Operator's MIG manager (label nvidia.com/gpu.deploy.mig-manager=true).");
-            return Ok(());
+            return match format {
+                Format::Json | Format::Yaml => {
+                    crate::output::write_data(out, format, &serde_json::json!({ "layouts": [] }))
+                }
+                Format::Table | Format::Wide => Ok(()),
+            };
         }
         found
     } else {
@@ -61,7 +68,14 @@ pub async fn run(
             layouts.source
         ));
     }
-    write!(out, "{}", render::list(&rows)).map_err(crate::output::io_error)
+    match format {
+        Format::Json | Format::Yaml => {
+            crate::output::write_data(out, format, &serde_json::json!({ "layouts": rows }))
+        }
+        Format::Table | Format::Wide => {
+            write!(out, "{}", render::list(&rows)).map_err(crate::output::io_error)
+        }
+    }
 }
 
 /// The nodes of an AKS node pool.

@@ -20,6 +20,7 @@ use crate::cluster::{self, Cluster, ConnectOptions};
 use crate::error::{Error, Result};
 use crate::mig::strategy::MIG_CONFIG_LABEL;
 use crate::output::messages::Messages;
+use crate::output::Format;
 use crate::snapshot::layouts;
 use prepare::{NodePlan, Prepared};
 use std::io::Write;
@@ -35,7 +36,7 @@ pub async fn run(
     let operator = layouts::operator(&cluster).await?;
     let mut reader = layouts::Reader::new(&cluster, operator);
     if args.list {
-        return list::run(&cluster, &mut reader, &args.nodes, out, msgs).await;
+        return list::run(&cluster, &mut reader, &args.nodes, args.output, out, msgs).await;
     }
     let mut names: Vec<&String> = Vec::new();
     for n in &args.nodes {
@@ -52,11 +53,24 @@ pub async fn run(
         }
     }
     if !aks_nodes.is_empty() {
+        if matches!(args.output, Format::Json | Format::Yaml) {
+            return Err(Error::usage(
+                "an AKS MIG node pool is re-cut by replacing the pool, which kubectl mig prints as commands only; run it without -o",
+            ));
+        }
         return aks_plans(&cluster, &aks_nodes, args, out).await;
     }
-    for (i, plan) in plans.iter().enumerate() {
-        let gap = if i > 0 { "\n" } else { "" };
-        write!(out, "{gap}{}", render::impact(plan)).map_err(crate::output::io_error)?;
+    match args.output {
+        Format::Json | Format::Yaml => {
+            let nodes: Vec<render::NodeImpact> = plans.iter().map(render::impact_data).collect();
+            crate::output::write_data(out, args.output, &serde_json::json!({ "nodes": nodes }))?;
+        }
+        Format::Table | Format::Wide => {
+            for (i, plan) in plans.iter().enumerate() {
+                let gap = if i > 0 { "\n" } else { "" };
+                write!(out, "{gap}{}", render::impact(plan)).map_err(crate::output::io_error)?;
+            }
+        }
     }
     out.flush().map_err(crate::output::io_error)?;
     if args.dry_run {

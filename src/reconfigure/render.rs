@@ -3,6 +3,7 @@
 
 use super::prepare::NodePlan;
 use crate::output::table::Table;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One row of the resource change: `(resource, now, after)`.
@@ -91,7 +92,80 @@ pub fn impact(plan: &NodePlan) -> String {
     text
 }
 
+/// The impact of re-cutting one node, for `-o json|yaml`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeImpact {
+    node: String,
+    gpu_model: String,
+    gpus: usize,
+    strategy: String,
+    /// The layout it has now, if any.
+    from: Option<String>,
+    layout: String,
+    /// The ConfigMap the layouts come from.
+    layouts_from: String,
+    already_applied: bool,
+    /// Under `single`, a layout it cannot serve: nothing advertised.
+    mig_invalid: bool,
+    resources: Vec<ResourceChange>,
+    pods: Vec<PodHolding>,
+}
+
+#[derive(Serialize)]
+struct ResourceChange {
+    resource: String,
+    now: i64,
+    after: i64,
+}
+
+#[derive(Serialize)]
+struct PodHolding {
+    namespace: String,
+    name: String,
+    /// `Kind/name` of its controller, `-` for a bare pod.
+    owner: String,
+    devices: BTreeMap<String, i64>,
+}
+
+/// The impact of re-cutting one node, as data.
+pub fn impact_data(plan: &NodePlan) -> NodeImpact {
+    let e = &plan.eval;
+    let now = crate::model::layout_fit::advertised_now(&plan.node.info);
+    NodeImpact {
+        node: plan.name().to_string(),
+        gpu_model: e.model.to_string(),
+        gpus: e.gpus.len(),
+        strategy: e.strategy.to_string(),
+        from: plan.from.clone(),
+        layout: plan.layout.clone(),
+        layouts_from: plan.source.clone(),
+        already_applied: plan.done(),
+        mig_invalid: e.invalid,
+        resources: changes(&now, &e.advertised)
+            .into_iter()
+            .map(|(resource, now, after)| ResourceChange {
+                resource,
+                now,
+                after,
+            })
+            .collect(),
+        pods: plan
+            .pods
+            .iter()
+            .map(|p| PodHolding {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+                owner: p.owner.clone(),
+                devices: p.requests.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// A row of `--list`: a layout that fits a node and what the node then advertises.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Fitting {
     /// The node.
     pub node: String,

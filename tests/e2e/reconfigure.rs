@@ -3,6 +3,7 @@
 //! wedged manager, Ctrl-C, dry runs, rollback, `--list`, and AKS pools' replacement plan.
 
 use crate::support::*;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const PREVIOUS: &str = "kubectl-mig.io/previous-mig-config";
@@ -351,6 +352,55 @@ fn dry_run_shows_the_impact_and_writes_nothing() {
     assert_contains!(r.stdout, "ml          infer-a");
     assert_contains!(r.stderr, "pass --drain");
     assert_contains!(r.stderr, "Dry run: nothing was changed.");
+    assert_eq!(writes(&server), Vec::<String>::new());
+
+    // The same impact as data.
+    let doc = reconfigure(
+        &server,
+        &[
+            DGX_A100,
+            "--config",
+            "all-balanced",
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    )
+    .json();
+    let node = &doc["nodes"][0];
+    assert_eq!(node["node"], DGX_A100);
+    assert_eq!(
+        (&node["gpuModel"], &node["gpus"], &node["strategy"]),
+        (&json!("A100-40GB"), &json!(8), &json!("mixed"))
+    );
+    assert_eq!(
+        (&node["from"], &node["layout"]),
+        (&json!("all-1g.5gb"), &json!("all-balanced"))
+    );
+    let change = |r: &str| {
+        node["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["resource"] == r)
+            .map(|c| (c["now"].as_i64().unwrap(), c["after"].as_i64().unwrap()))
+    };
+    assert_eq!(change("nvidia.com/mig-1g.5gb"), Some((56, 16)));
+    assert_eq!(change("nvidia.com/mig-2g.10gb"), Some((0, 8)));
+    assert_eq!(node["pods"][0]["name"], "infer-a");
+    assert_eq!(node["pods"][0]["devices"]["nvidia.com/mig-1g.5gb"], 2);
+    assert_eq!(node["migInvalid"], false);
+    let listed = reconfigure(&server, &[DGX_A100, "--list", "-o", "yaml"]).ok();
+    let listed: serde_json::Value = serde_yaml::from_str(&listed).unwrap();
+    let current: Vec<&serde_json::Value> = listed["layouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["current"] == true)
+        .collect();
+    assert_eq!(current.len(), 1, "{listed}");
+    assert_eq!(current[0]["layout"], "all-1g.5gb");
+    assert_eq!(current[0]["advertised"]["nvidia.com/mig-1g.5gb"], 56);
     assert_eq!(writes(&server), Vec::<String>::new());
 }
 
