@@ -87,8 +87,8 @@ pub fn contexts(options: &ConnectOptions, all: bool) -> Result<Vec<String>> {
 
 /// Reads every context at once.
 pub async fn read(options: &ConnectOptions, contexts: Vec<String>, scope: &Scope<'_>) -> Fleet {
-    // The clusters share one budget of requests in flight (see `live::reading_clusters`).
-    live::reading_clusters(contexts.len());
+    // The clusters share one budget of requests in flight (see `crate::snapshot::read_plan::reading_clusters`).
+    crate::snapshot::read_plan::reading_clusters(contexts.len());
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(contexts.len());

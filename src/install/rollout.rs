@@ -113,7 +113,7 @@ pub async fn wait(
         let labels_only = capacity::report(&nodes, &capacity::Usage::default());
         let lagging = lagging_nodes(&labels_only, cfg.strategy);
         if lagging.is_empty() {
-            let report = match live::usage(cluster, &nodes, listed).await {
+            let report = match crate::snapshot::pod_usage::usage(cluster, &nodes, listed).await {
                 Ok(usage) => capacity::report(&nodes, &usage),
                 Err(_) => labels_only,
             };

@@ -80,7 +80,7 @@ pub fn report_with_dra(
     reasons: &HashMap<String, String>,
 ) -> Report {
     let empty = BTreeMap::new();
-    let dra_rows = crate::model::dra::rows_by_node(dra);
+    let dra_rows = crate::model::dra_rows::rows_by_node(dra);
     let mut reports: Vec<NodeReport> = nodes
         .iter()
         .map(|n| {
@@ -116,7 +116,7 @@ fn add_dra(
     report: &mut NodeReport,
     node: &NodeInfo,
     dra: &Inventory,
-    rows: &[crate::model::dra::ProfileRow],
+    rows: &[crate::model::dra_rows::ProfileRow],
 ) {
     use crate::model::dra_report;
     let found = dra_report::problems(&node.name, dra, &report.resources, rows);

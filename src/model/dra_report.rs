@@ -1,7 +1,8 @@
 //! DRA devices in the describe report: rows beside the device plugin's resources, the problems
 //! of a node that serves GPUs both ways, and claims still waiting for a device.
 
-use crate::model::dra::{self, Inventory, ProfileRow};
+use crate::model::dra::{self, Inventory};
+use crate::model::dra_rows::ProfileRow;
 use crate::model::problems::{problem, Problem, Severity};
 use crate::model::report::{DeviceSource, DraDetail, PendingClaim, PodClaim, ResourceReport};
 

@@ -4,6 +4,7 @@
 pub mod capacity;
 pub mod dra;
 pub mod dra_report;
+pub mod dra_rows;
 pub mod gpu_view;
 pub mod gpus;
 pub mod layout_fit;

@@ -1,68 +1,14 @@
 //! Reading what describe and run need from the cluster: the GPU nodes in one paged list, then
 //! only the pods that can hold their devices, folded page by page into per-node usage.
 
+use super::pod_usage::{cluster_usage, node_pods};
+use super::read_plan::{concurrency, listing, page, per_node, Listing};
 use crate::cluster::{fold_list, fold_list_paged, Cluster, Op};
 use crate::error::Result;
 use crate::model::capacity::Usage;
-use crate::model::node::{NodeInfo, PodUsage, RawNode, RawPod, NVIDIA_PREFIX};
+use crate::model::node::{NodeInfo, PodUsage, RawNode, NVIDIA_PREFIX};
 use futures::{StreamExt, TryStreamExt};
 use kube::api::ListParams;
-
-/// Page size of node lists and of the cluster-wide pod list: twice kubectl's 500, which saves
-/// half the round trips for a few MB more (BENCHMARKS.md, "Over a real network").
-const PAGE: u32 = 1000;
-/// Per-node pod lists (or node gets) in flight at once against one cluster: with 25 ms per
-/// request, 500 GPU nodes take 8 rounds instead of 63 at 8 (BENCHMARKS.md). Each is a small
-/// list the API server answers from its watch cache (`resourceVersion=0`), by its
-/// `spec.nodeName` index.
-const CONCURRENCY: usize = 64;
-/// Requests in flight at once across a fleet (`describe --all-contexts`): each cluster gets its
-/// share, at least `MIN_SHARE`, so that connections (one per request in flight: kube speaks
-/// HTTP/1.1) stay well under the usual limit of 1,024 open files.
-const FLEET_CONCURRENCY: usize = 256;
-/// The least concurrency one cluster of a fleet gets.
-const MIN_SHARE: usize = 4;
-/// Below one GPU node in this many, asking per node beats listing every pod: measured on
-/// 5,000 nodes and 50,000 pods (BENCHMARKS.md), per-node lists win up to about one in four
-/// with 5 ms per request and up to one in two on loopback.
-const PER_NODE_RATIO: usize = 5;
-/// Pods that can hold devices: the scheduler ignores terminated ones.
-pub const LIVE_PODS: &str = "status.phase!=Succeeded,status.phase!=Failed";
-/// Overrides the choice between per-node and cluster-wide pod lists (`per-node` or `cluster`),
-/// for benchmarks that compare the two on the same cluster.
-const LISTING_ENV: &str = "KUBECTL_MIG_POD_LISTING";
-/// Overrides `PAGE` (benchmarks only).
-const PAGE_ENV: &str = "KUBECTL_MIG_PAGE_SIZE";
-/// Overrides `CONCURRENCY` (benchmarks only).
-const CONCURRENCY_ENV: &str = "KUBECTL_MIG_CONCURRENCY";
-
-/// The page size of node and pod lists.
-fn page() -> u32 {
-    std::env::var(PAGE_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|p| *p > 0)
-        .unwrap_or(PAGE)
-}
-
-/// The clusters read at once by this process (set by `describe --all-contexts`).
-static CLUSTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-
-/// Says how many clusters this process reads at once, to share `FLEET_CONCURRENCY`.
-pub fn reading_clusters(n: usize) {
-    CLUSTERS.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
-}
-
-/// How many per-node pod lists (or node gets) run at once against one cluster.
-fn concurrency() -> usize {
-    let clusters = CLUSTERS.load(std::sync::atomic::Ordering::Relaxed);
-    let share = (FLEET_CONCURRENCY / clusters).clamp(MIN_SHARE, CONCURRENCY);
-    std::env::var(CONCURRENCY_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|c| *c > 0)
-        .unwrap_or(share)
-}
 
 /// The nodes of interest and what their pods hold.
 #[derive(Debug, Default)]
@@ -114,6 +60,11 @@ fn label_read(key: &str) -> bool {
 /// The VM size label, shown by describe.
 const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
 
+/// A node as listed, kept as describe keeps it.
+pub fn kept_node(raw: RawNode) -> NodeInfo {
+    keep_labels(NodeInfo::from(raw))
+}
+
 /// A node as describe keeps it: only the labels it reads.
 pub fn keep_labels(mut node: NodeInfo) -> NodeInfo {
     node.labels.retain(|k, _| label_read(k));
@@ -154,7 +105,7 @@ pub async fn snapshot(
             // Pods hold device-plugin resources only on nodes that have them; a DRA-only
             // node's devices are counted from claims, so its pods need not be listed.
             let plugin: Vec<NodeInfo> = nodes.iter().filter(|n| is_gpu_node(n)).cloned().collect();
-            let usage = usage(cluster, &plugin, usize::MAX).await?;
+            let usage = super::pod_usage::usage(cluster, &plugin, usize::MAX).await?;
             Ok((nodes, usage, missing))
         }
     });
@@ -175,23 +126,6 @@ pub async fn snapshot(
     })
 }
 
-/// How the live pods are listed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Listing {
-    PerNode,
-    Cluster,
-    /// Decided by the share of GPU nodes.
-    Auto,
-}
-
-fn listing() -> Listing {
-    match std::env::var(LISTING_ENV).as_deref() {
-        Ok("per-node") => Listing::PerNode,
-        Ok("cluster") => Listing::Cluster,
-        _ => Listing::Auto,
-    }
-}
-
 /// Lists the nodes (the GPU nodes, and the others only trimmed to what describe reads, for the
 /// caller to keep those DRA names) and the usage of the GPU nodes' devices. Per-node pod lists
 /// start as soon as a page of nodes shows that they will be used: when the server says how many
@@ -203,8 +137,8 @@ async fn nodes_and_usage(
     selector: Option<&str>,
 ) -> Result<(Vec<NodeInfo>, Usage, Vec<String>)> {
     use std::cell::{Cell, RefCell};
-    let mode = listing();
-    // GPU node names read but not yet handed to the pod lists, and those handed.
+    // GPU node names read but not yet handed to the pod lists, and those handed (a list that
+    // expires mid-way starts over, and its nodes come again).
     let held: RefCell<Vec<String>> = RefCell::default();
     let handed: RefCell<std::collections::HashSet<String>> = RefCell::default();
     // Set when the pod lists are not wanted after all: queued lists are skipped.
@@ -231,7 +165,7 @@ async fn nodes_and_usage(
             || (Vec::new(), 0usize, 0usize),
             |(nodes, listed, gpu), raw| {
                 *listed += 1;
-                let node = keep_labels(NodeInfo::from(raw));
+                let node = kept_node(raw);
                 if is_gpu_node(&node) {
                     *gpu += 1;
                     held.borrow_mut().push(node.name.clone());
@@ -240,14 +174,13 @@ async fn nodes_and_usage(
                 nodes.push(node);
             },
             |(_, listed, gpu), remaining| {
-                let early = match (mode, remaining) {
-                    (Listing::PerNode, _) => true,
-                    (Listing::Auto, Some(left)) => {
-                        let total =
-                            listed.saturating_add(usize::try_from(left).unwrap_or(usize::MAX));
-                        gpu.saturating_mul(PER_NODE_RATIO) < total
-                    }
-                    _ => false,
+                // Without the count of what is left, only a forced choice is known early.
+                let early = match remaining {
+                    Some(left) => per_node(
+                        *gpu,
+                        listed.saturating_add(usize::try_from(left).unwrap_or(usize::MAX)),
+                    ),
+                    None => listing() == Listing::PerNode,
                 };
                 if early {
                     hand(&tx);
@@ -255,17 +188,13 @@ async fn nodes_and_usage(
             },
         )
         .await?;
-        let per_node = match mode {
-            Listing::PerNode => true,
-            Listing::Cluster => false,
-            Listing::Auto => gpu.saturating_mul(PER_NODE_RATIO) < listed,
-        };
-        if per_node {
+        let by_node = per_node(gpu, listed);
+        if by_node {
             hand(&tx);
         } else {
             abandoned.set(true);
         }
-        Ok::<_, crate::error::Error>((nodes, per_node))
+        Ok::<_, crate::error::Error>((nodes, by_node))
     };
     let rx = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|n| (n, rx)) });
     let consumer = rx
@@ -281,14 +210,14 @@ async fn nodes_and_usage(
         .buffer_unordered(concurrency())
         .try_collect::<Vec<Vec<PodUsage>>>();
     let (listed, pods) = futures::join!(producer, consumer);
-    let (nodes, per_node) = listed?;
+    let (nodes, by_node) = listed?;
     let gpu_names = || {
         nodes
             .iter()
             .filter(|n| is_gpu_node(n))
             .map(|n| n.name.as_str())
     };
-    if per_node {
+    if by_node {
         let mut usage = Usage::for_nodes(gpu_names());
         for pod in pods?.into_iter().flatten() {
             usage.add(pod);
@@ -299,62 +228,10 @@ async fn nodes_and_usage(
     Ok((nodes, usage, Vec::new()))
 }
 
-/// The live pods bound to `node` that request GPU resources. Asked with `resourceVersion=0`
-/// (and so without paging: a node holds at most a few hundred pods): the API server answers
-/// from its watch cache, by its `spec.nodeName` index, on every version; a consistent read
-/// (no resourceVersion) with a limit is read from etcd, every pod of the cluster for each node,
-/// on servers before 1.31 (or without consistent reads from cache). The data may be as old as
-/// the cache (normally milliseconds).
-async fn node_pods(cluster: &Cluster, node: &str) -> Result<Vec<PodUsage>> {
-    let params = ListParams::default()
-        .fields(&format!("spec.nodeName={node},{LIVE_PODS}"))
-        .match_any();
-    fold_list::<RawPod, _>(
-        cluster,
-        "/api/v1/pods",
-        &params,
-        Op::new("list", "pods"),
-        Vec::new,
-        |acc, raw| {
-            let pod = PodUsage::from(raw);
-            if !pod.requests.is_empty() {
-                acc.push(pod);
-            }
-        },
-    )
-    .await
-}
-
-/// The usage of `names`' devices from one paged list of every live pod.
-async fn cluster_usage<'a, I: Iterator<Item = &'a str>>(
-    cluster: &Cluster,
-    names: impl Fn() -> I,
-) -> Result<Usage> {
-    let params = ListParams::default().limit(page()).fields(LIVE_PODS);
-    fold_list::<RawPod, _>(
-        cluster,
-        "/api/v1/pods",
-        &params,
-        Op::new("list", "pods"),
-        || Usage::for_nodes(names()),
-        |usage, raw| usage.add(PodUsage::from(raw)),
-    )
-    .await
-}
-
 /// The GPU nodes (matching `selector`), without looking at pods, and how many nodes were listed.
 pub async fn gpu_nodes(
     cluster: &Cluster,
     selector: Option<&str>,
-) -> Result<(Vec<NodeInfo>, usize)> {
-    list_nodes(cluster, selector, false, &[]).await
-}
-
-async fn list_nodes(
-    cluster: &Cluster,
-    selector: Option<&str>,
-    all: bool,
-    dra_nodes: &[String],
 ) -> Result<(Vec<NodeInfo>, usize)> {
     let mut params = ListParams::default().limit(page());
     if let Some(s) = selector {
@@ -369,7 +246,7 @@ async fn list_nodes(
         |(nodes, total), raw| {
             *total += 1;
             let node = NodeInfo::from(raw);
-            if all || is_gpu_node(&node) || dra_nodes.binary_search(&node.name).is_ok() {
+            if is_gpu_node(&node) {
                 nodes.push(keep_labels(node));
             }
         },
@@ -384,7 +261,7 @@ async fn get_nodes(cluster: &Cluster, names: &[String]) -> Result<(Vec<NodeInfo>
                 .get(&name, &Default::default())
                 .map_err(|e| crate::error::Error::failed(format!("cannot build a request: {e}")))?;
             match cluster.client.request::<RawNode>(request).await {
-                Ok(raw) => Ok((name, Some(keep_labels(NodeInfo::from(raw))))),
+                Ok(raw) => Ok((name, Some(kept_node(raw)))),
                 Err(kube::Error::Api(s)) if s.code == 404 => Ok((name, None)),
                 Err(err) => Err(cluster.error(err, Op::new("get", "nodes"))),
             }
@@ -401,37 +278,6 @@ async fn get_nodes(cluster: &Cluster, names: &[String]) -> Result<(Vec<NodeInfo>
         }
     }
     Ok((nodes, missing))
-}
-
-/// Whether to list pods per node: when the nodes of interest are few among many.
-fn per_node(nodes: usize, listed: usize) -> bool {
-    match listing() {
-        Listing::PerNode => true,
-        Listing::Cluster => false,
-        Listing::Auto => nodes.saturating_mul(PER_NODE_RATIO) < listed,
-    }
-}
-
-/// Folds the requests of live pods on `nodes`: per node when they are few among many
-/// (`listed` nodes in all), else one paged list of every live pod.
-pub async fn usage(cluster: &Cluster, nodes: &[NodeInfo], listed: usize) -> Result<Usage> {
-    let names = || nodes.iter().map(|n| n.name.as_str());
-    let mut usage = Usage::for_nodes(names());
-    if nodes.is_empty() {
-        return Ok(usage);
-    }
-    if per_node(nodes.len(), listed) {
-        let per_node: Vec<Vec<PodUsage>> = futures::stream::iter(names())
-            .map(|node| node_pods(cluster, node))
-            .buffer_unordered(concurrency())
-            .try_collect()
-            .await?;
-        for pod in per_node.into_iter().flatten() {
-            usage.add(pod);
-        }
-        return Ok(usage);
-    }
-    cluster_usage(cluster, names).await
 }
 
 #[cfg(test)]

@@ -5,3 +5,5 @@ pub mod dra;
 pub mod layouts;
 pub mod live;
 pub mod pending;
+pub mod pod_usage;
+pub mod read_plan;
