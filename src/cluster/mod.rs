@@ -11,6 +11,7 @@ mod kubeconfig;
 mod list;
 pub mod proxy;
 mod retry;
+pub mod watch_one;
 
 pub use errors::Op;
 pub use list::{fold_list, fold_list_paged, fold_list_versioned};

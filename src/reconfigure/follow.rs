@@ -3,16 +3,16 @@
 //! manager that stays `pending` (or leaves GPU components paused) past `--timeout` is wedged.
 
 use super::nodes::NodeState;
-use crate::cluster::{Cluster, Op};
+use crate::cluster::watch_one::{Event, WatchOne};
+use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::mig::strategy::MIG_CONFIG_STATE_LABEL;
 use crate::model::layout_fit as check;
 use crate::model::problems::manager::Manager;
 use crate::output::messages::Messages;
 use crate::output::progress::Progress;
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, WatchEvent, WatchParams};
+use kube::api::Api;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -27,64 +27,14 @@ pub enum Stuck {
     NotAdvertised(String),
 }
 
-/// Watches one node, resuming dropped streams and reading it again when the watch expires.
-struct NodeWatch {
-    api: Api<Node>,
-    name: String,
-    resource_version: String,
-    stream: Option<futures::stream::BoxStream<'static, kube::Result<WatchEvent<Node>>>>,
-}
-
-impl NodeWatch {
-    async fn next(&mut self, cluster: &Cluster) -> Result<NodeState> {
-        let op = Op::new("watch", "nodes");
-        loop {
-            if self.stream.is_none() {
-                let params = WatchParams::default()
-                    .fields(&format!("metadata.name={}", self.name))
-                    .timeout(290);
-                let stream = self
-                    .api
-                    .watch(&params, &self.resource_version)
-                    .await
-                    .map_err(|e| cluster.error(e, op))?;
-                self.stream = Some(stream.boxed());
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                continue;
-            };
-            match stream.next().await {
-                Some(Ok(WatchEvent::Added(n) | WatchEvent::Modified(n))) => {
-                    let state = NodeState::from_node(&n)?;
-                    self.resource_version = state.resource_version.clone();
-                    return Ok(state);
-                }
-                Some(Ok(WatchEvent::Deleted(_))) => {
-                    return Err(Error::failed(format!(
-                        "node {} was deleted while its GPUs were being re-cut",
-                        self.name
-                    )))
-                }
-                Some(Ok(WatchEvent::Bookmark(b))) => {
-                    self.resource_version = b.metadata.resource_version
-                }
-                Some(Ok(WatchEvent::Error(s))) if s.code == 410 => {
-                    let node = super::prepare::read_node(cluster, &self.name).await?;
-                    self.resource_version = node.resource_version.clone();
-                    self.stream = None;
-                    return Ok(node);
-                }
-                Some(Ok(WatchEvent::Error(s))) => {
-                    return Err(cluster.error(kube::Error::Api(s), op))
-                }
-                Some(Err(err)) => {
-                    tracing::info!("node watch failed ({err}); resuming");
-                    self.stream = None;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                None => self.stream = None,
-            }
-        }
+/// The node's next state from its watch.
+async fn next_node(watch: &mut WatchOne<Node>, cluster: &Cluster) -> Result<NodeState> {
+    match watch.next(cluster).await? {
+        Event::Changed(node) => NodeState::from_node(&node),
+        Event::Deleted => Err(Error::failed(format!(
+            "node {} was deleted while its GPUs were being re-cut",
+            watch.name()
+        ))),
     }
 }
 
@@ -134,12 +84,13 @@ pub async fn follow(
     let deadline = Instant::now() + timeout;
     let initial = start.label(MIG_CONFIG_STATE_LABEL).map(String::from);
     let mut fresh = false;
-    let mut watch = NodeWatch {
-        api: Api::all(cluster.client.clone()),
-        name: start.info.name.clone(),
-        resource_version: start.resource_version.clone(),
-        stream: None,
-    };
+    let mut watch = WatchOne::new(
+        Api::all(cluster.client.clone()),
+        &start.info.name,
+        &start.resource_version,
+        "nodes",
+        None,
+    );
     let mut progress = Progress::new(msgs);
     let mut node = start;
     loop {
@@ -149,7 +100,7 @@ pub async fn follow(
             Seen::Waiting(line) => progress.set(format!("node {}: {line}", node.info.name)),
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, watch.next(cluster)).await {
+        match tokio::time::timeout(left, next_node(&mut watch, cluster)).await {
             Ok(Ok(next)) => node = next,
             Ok(Err(e)) => return Err((Stuck::Wedged(String::new()), Some(e))),
             Err(_) => return Err((stuck_at_deadline(&node), None)),

@@ -1,13 +1,14 @@
 //! Following a test pod to its end: a watch that resumes after dropped streams, progress on a
 //! terminal, logs streamed as they come, and the container's exit code.
 
+use crate::cluster::watch_one::{Event, WatchOne};
 use crate::cluster::{Cluster, Op};
 use crate::error::{Error, Result};
 use crate::output::messages::Messages;
 use crate::output::progress::Progress;
 use futures::{AsyncBufReadExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, LogParams, WatchEvent, WatchParams};
+use kube::api::{Api, LogParams};
 use kube::ResourceExt;
 use std::io::Write;
 use std::time::Duration;
@@ -33,79 +34,29 @@ pub enum Start {
 }
 
 /// Watches one pod, resuming after dropped streams and expired resource versions.
-pub struct PodWatch<'a> {
-    api: &'a Api<Pod>,
-    name: String,
-    resource_version: String,
-    stream: Option<futures::stream::BoxStream<'static, kube::Result<WatchEvent<Pod>>>>,
-}
+pub struct PodWatch(WatchOne<Pod>);
 
-impl<'a> PodWatch<'a> {
+impl PodWatch {
     /// Starts after `pod`'s resource version.
-    pub fn new(api: &'a Api<Pod>, pod: &Pod) -> Self {
-        PodWatch {
-            api,
-            name: pod.name_any(),
-            resource_version: pod.resource_version().unwrap_or_default(),
-            stream: None,
-        }
+    pub fn new(api: &Api<Pod>, pod: &Pod) -> Self {
+        let namespace = pod.namespace();
+        PodWatch(WatchOne::new(
+            api.clone(),
+            &pod.name_any(),
+            &pod.resource_version().unwrap_or_default(),
+            "pods",
+            namespace.as_deref(),
+        ))
     }
 
     /// The pod's next state.
     pub async fn next(&mut self, cluster: &Cluster) -> Result<Pod> {
-        let op = Op::new("watch", "pods").in_ns(&cluster.namespace);
-        loop {
-            if self.stream.is_none() {
-                let params = WatchParams::default()
-                    .fields(&format!("metadata.name={}", self.name))
-                    .timeout(290);
-                let stream = self
-                    .api
-                    .watch(&params, &self.resource_version)
-                    .await
-                    .map_err(|e| cluster.error(e, op))?;
-                self.stream = Some(stream.boxed());
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                continue;
-            };
-            match stream.next().await {
-                Some(Ok(WatchEvent::Added(pod) | WatchEvent::Modified(pod))) => {
-                    self.resource_version = pod.resource_version().unwrap_or_default();
-                    return Ok(pod);
-                }
-                Some(Ok(WatchEvent::Deleted(_))) => {
-                    return Err(Error::failed(format!(
-                        "pod/{} was deleted by someone else before it finished",
-                        self.name
-                    )))
-                }
-                Some(Ok(WatchEvent::Bookmark(b))) => {
-                    self.resource_version = b.metadata.resource_version;
-                }
-                Some(Ok(WatchEvent::Error(status))) if status.code == 410 => {
-                    tracing::info!("watch expired; reading the pod again");
-                    let pod = self.api.get(&self.name).await.map_err(|e| {
-                        cluster.error(e, Op::new("get", "pods").in_ns(&cluster.namespace))
-                    })?;
-                    self.resource_version = pod.resource_version().unwrap_or_default();
-                    self.stream = None;
-                    return Ok(pod);
-                }
-                Some(Ok(WatchEvent::Error(status))) => {
-                    return Err(cluster.error(kube::Error::Api(status), op))
-                }
-                Some(Err(err)) => {
-                    tracing::info!("watch stream failed ({err}); resuming");
-                    self.stream = None;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                None => {
-                    tracing::debug!("watch stream ended; resuming");
-                    self.stream = None;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
+        match self.0.next(cluster).await? {
+            Event::Changed(pod) => Ok(pod),
+            Event::Deleted => Err(Error::failed(format!(
+                "pod/{} was deleted by someone else before it finished",
+                self.0.name()
+            ))),
         }
     }
 }
