@@ -299,11 +299,10 @@ fn add_object(kind: &str, value: serde_json::Value, capture: &mut Capture) -> Re
         }
         _ => {
             record_pending(&value, capture);
-            let usage = PodUsage::from(decode::<RawPod>(value.clone())?);
-            if crate::model::pending::is_pending(&value) {
-                capture.pending_pods.push(value);
-            }
-            capture.pods.push(usage);
+            // Only pending pods are kept whole (few): the others are not copied.
+            let pending = crate::model::pending::is_pending(&value).then(|| value.clone());
+            capture.pods.push(PodUsage::from(decode::<RawPod>(value)?));
+            capture.pending_pods.extend(pending);
         }
     }
     Ok(())
